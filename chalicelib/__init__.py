@@ -1,0 +1,1 @@
+"""Corral's library: everything the Lambda functions import lives under this package."""

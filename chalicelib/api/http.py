@@ -1,0 +1,104 @@
+"""Errors and replies. Every error is a JSON object {"error", "message", "field"?} with the
+status the official SDK maps: 400/422 validation, 401 auth, 403 scope, 404, 409 conflict."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from typing import Any, Callable
+
+from chalice import Response
+
+from ..lifecycle import DomainError
+
+log = logging.getLogger("corral.api")
+MAX_BODY_BYTES = 64 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message, self.field = status, error, message, field
+
+    def response(self) -> Response:
+        body = {"error": self.error, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return Response(body=body, status_code=self.status,
+                        headers={"Content-Type": "application/json"})
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(400, "ValidationError", f"{field}: {message}", field)
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, "NotFound", f"{what} {ident} not found")
+
+
+def json_view(fn: Callable[..., Any]) -> Callable[..., Response]:
+    """Turn a view's return value into a JSON reply and its errors into their statuses."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+        except ApiError as e:
+            return e.response()
+        except DomainError as e:
+            return ApiError(409, "Conflict", e.message).response()
+        if isinstance(result, Response):
+            return result
+        return Response(body=result, status_code=200, headers={"Content-Type": "application/json"})
+
+    return wrapper
+
+
+def body(request) -> dict:
+    """The request's JSON object body. Read from raw_body: the SDK sends some bodies without a
+    JSON content type, and a GET may carry the header with no body at all."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "PayloadTooLarge", f"body over {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ApiError(400, "ValidationError", f"body is not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "ValidationError", "body must be a JSON object")
+    return data
+
+
+def query(request) -> dict[str, list[str]]:
+    """Query parameters, every value a list (the SDK repeats keys: status=A&status=B)."""
+    params = request.query_params
+    if params is None:
+        return {}
+    return {k: params.getlist(k) for k in params.keys()}
+
+
+def int_param(params: dict, name: str, default: int, low: int, high: int) -> int:
+    values = params.get(name)
+    if not values:
+        return default
+    try:
+        value = int(values[-1])
+    except ValueError:
+        raise invalid(name, "must be an integer") from None
+    if not low <= value <= high:
+        raise invalid(name, f"must be between {low} and {high}")
+    return value
+
+
+def page(items: list, params: dict, default_size: int = 20, order: str | None = None) -> dict:
+    """The SDK's list shape: {"data", "metadata": {page, size, total_pages, total_items}}."""
+    number = int_param(params, "page", 1, 1, 1_000_000)
+    size = int_param(params, "size", default_size, 1, 1000)
+    total = len(items)
+    meta = {"page": number, "size": size, "total_pages": (total + size - 1) // size,
+            "total_items": total}
+    if order:
+        meta["order"] = order
+    return {"data": items[(number - 1) * size: number * size], "metadata": meta}

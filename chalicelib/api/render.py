@@ -1,0 +1,35 @@
+"""Reply shapes shared by every resource: times, workspaces, catalog entries."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ..cloud.images import Image
+from ..cloud.instance_types import InstanceType
+from ..identity import Workspace
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
+
+
+def workspace(ws: Workspace) -> dict:
+    # No `assignedAt` key at all: any value breaks the SDK's list_workspaces.
+    return {"uuid": ws.uuid, "organizationUUID": ws.organization_uuid, "name": ws.name,
+            "status": ws.status, "region": ws.region, "networkData": {"region": ws.region},
+            "workspaceData": {}, "createdBy": None, "customTags": {}, "jupyterIsActive": False,
+            "cloudConfig": None, "createdAt": iso(ws.created_at)}
+
+
+def images(found: list[Image]) -> list[dict]:
+    # The SDK takes the first option as the latest (its default bodoVersion).
+    return [{"label": "Bodo", "options": [
+        {"label": {"imageId": i.image_id, "bodo_version": i.bodo_version}} for i in found]}]
+
+
+def instance_types(found: list[InstanceType]) -> list[dict]:
+    return [{"label": "Instance types", "options": [
+        {"label": {"name": t.name, "vcpus": t.vcpus, "cores": t.cores, "memory": t.memory_mib,
+                   "acceleratedNetworking": t.efa, "efa": t.efa}} for t in found]}]

@@ -1,0 +1,202 @@
+"""A cluster's own EC2 resources: a cluster placement group, a launch template, an instant EC2
+fleet (all or nothing), readiness (every instance running and online in SSM), and teardown.
+Every resource is named or tagged after the cluster's uuid, so each call can first look for
+what an earlier, interrupted attempt already made."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from . import tags as t
+from .errors import CloudError
+from .sessions import call
+
+LIVE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    cluster_uuid: str
+    image_id: str
+    instance_type: str
+    count: int
+    subnet_id: str
+    security_group_id: str
+    placement_group: str
+    efa: bool
+    tags: dict
+    ssh_public_key: str | None = None
+
+
+def resource_name(cluster_uuid: str) -> str:
+    return f"corral-{cluster_uuid}"
+
+
+def ensure_placement_group(ec2, cluster_uuid: str, tags: dict) -> str:
+    name = resource_name(cluster_uuid)
+    try:
+        call(ec2.describe_placement_groups, GroupNames=[name])
+        return name
+    except CloudError as e:
+        if e.code != "InvalidPlacementGroup.Unknown":
+            raise
+    try:
+        call(ec2.create_placement_group, GroupName=name, Strategy="cluster",
+             TagSpecifications=[t.spec("placement-group", tags)])
+    except CloudError as e:
+        if e.code != "InvalidPlacementGroup.Duplicate":
+            raise
+    return name
+
+
+def ensure_launch_template(ec2, spec: LaunchSpec) -> str:
+    name = resource_name(spec.cluster_uuid)
+    try:
+        found = call(ec2.describe_launch_templates, LaunchTemplateNames=[name])["LaunchTemplates"]
+        if found:
+            return found[0]["LaunchTemplateId"]
+    except CloudError as e:
+        if e.code not in ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"):
+            raise
+    interface = {"DeviceIndex": 0, "SubnetId": spec.subnet_id, "Groups": [spec.security_group_id],
+                 "AssociatePublicIpAddress": True, "DeleteOnTermination": True}
+    if spec.efa:
+        interface["InterfaceType"] = "efa"
+    data = {
+        "ImageId": spec.image_id,
+        "InstanceType": spec.instance_type,
+        "NetworkInterfaces": [interface],
+        "Placement": {"GroupName": spec.placement_group},
+        "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        "TagSpecifications": [t.spec("instance", spec.tags), t.spec("volume", spec.tags)],
+        "UserData": base64.b64encode(user_data(spec).encode()).decode(),
+    }
+    try:
+        created = call(ec2.create_launch_template, LaunchTemplateName=name, LaunchTemplateData=data,
+                       TagSpecifications=[t.spec("launch-template", spec.tags)])
+    except CloudError as e:
+        if e.code != "InvalidLaunchTemplateName.AlreadyExistsException":
+            raise
+        return call(ec2.describe_launch_templates,
+                    LaunchTemplateNames=[name])["LaunchTemplates"][0]["LaunchTemplateId"]
+    return created["LaunchTemplate"]["LaunchTemplateId"]
+
+
+def user_data(spec: LaunchSpec) -> str:
+    """Boot script: the node learns its cluster, and the user's SSH key when one was given."""
+    lines = ["#!/bin/bash", "set -euo pipefail", f"echo {spec.cluster_uuid} > /etc/corral-cluster"]
+    if spec.ssh_public_key:
+        key = spec.ssh_public_key.replace("'", "")
+        lines += ["install -d -m 700 -o bodo -g bodo /home/bodo/.ssh",
+                  f"echo '{key}' >> /home/bodo/.ssh/authorized_keys",
+                  "chown bodo:bodo /home/bodo/.ssh/authorized_keys",
+                  "chmod 600 /home/bodo/.ssh/authorized_keys"]
+    return "\n".join(lines) + "\n"
+
+
+def cluster_instances(ec2, cluster_uuid: str) -> list[dict]:
+    """The cluster's instances that are not terminated, found by tag."""
+    pages = ec2.get_paginator("describe_instances").paginate(Filters=t.filters(
+        {t.CLUSTER: cluster_uuid}) + [{"Name": "instance-state-name", "Values": LIVE_STATES}])
+    return call(lambda: [i for p in pages for r in p["Reservations"] for i in r["Instances"]])
+
+
+def launch(ec2, spec: LaunchSpec, launch_template_id: str) -> list[str]:
+    """Launch `count` instances in one go, or none: a partial fleet is terminated and the launch
+    fails with AWS's reason (InsufficientInstanceCapacity, an image the account cannot use...)."""
+    existing = cluster_instances(ec2, spec.cluster_uuid)
+    if existing:  # an earlier attempt got through before its result was recorded
+        return sorted(i["InstanceId"] for i in existing)
+    reply = call(
+        ec2.create_fleet, Type="instant",
+        LaunchTemplateConfigs=[{"LaunchTemplateSpecification": {
+            "LaunchTemplateId": launch_template_id, "Version": "$Latest"}}],
+        TargetCapacitySpecification={"TotalTargetCapacity": spec.count,
+                                     "DefaultTargetCapacityType": "on-demand"},
+        OnDemandOptions={"SingleInstanceType": True, "SingleAvailabilityZone": True,
+                         "MinTargetCapacity": spec.count},
+        TagSpecifications=[t.spec("fleet", spec.tags)])
+    ids = sorted(i for group in reply.get("Instances", []) for i in group.get("InstanceIds", []))
+    if len(ids) < spec.count:
+        if ids:
+            call(ec2.terminate_instances, InstanceIds=ids)
+        errors = reply.get("Errors") or []
+        if errors:
+            first = errors[0]
+            raise CloudError(first.get("ErrorCode", "FleetError"),
+                             first.get("ErrorMessage", "the fleet could not be launched"),
+                             transient=False)
+        raise CloudError("InsufficientInstanceCapacity",
+                         f"only {len(ids)} of {spec.count} instances could be launched",
+                         transient=False)
+    return ids
+
+
+@dataclass(frozen=True)
+class Readiness:
+    nodes: list[dict] | None       # set when every node is ready
+    failure: str | None = None     # set when a node can never become ready
+    waiting_for: str = ""
+
+
+def readiness(ec2, ssm, instance_ids: list[str]) -> Readiness:
+    reservations = call(ec2.describe_instances, InstanceIds=instance_ids)["Reservations"]
+    instances = [i for r in reservations for i in r["Instances"]]
+    for i in instances:
+        if i["State"]["Name"] in ("shutting-down", "terminated", "stopping", "stopped"):
+            why = i.get("StateReason", {}).get("Message", "no reason given")
+            return Readiness(None, f"instance {i['InstanceId']} is {i['State']['Name']}: {why}")
+    pending = [i["InstanceId"] for i in instances if i["State"]["Name"] != "running"]
+    if pending:
+        return Readiness(None, waiting_for=f"{len(pending)} instance(s) still starting")
+    online = set()
+    pages = ssm.get_paginator("describe_instance_information").paginate(
+        Filters=[{"Key": "InstanceIds", "Values": instance_ids}])
+    for page in call(lambda: list(pages)):
+        online |= {i["InstanceId"] for i in page["InstanceInformationList"]
+                   if i.get("PingStatus") == "Online"}
+    offline = [i for i in instance_ids if i not in online]
+    if offline:
+        return Readiness(None, waiting_for=f"{len(offline)} node(s) not yet online in SSM")
+    nodes = [{"instance_id": i["InstanceId"], "private_ip": i.get("PrivateIpAddress", ""),
+              "public_ip": i.get("PublicIpAddress", "")} for i in instances]
+    return Readiness(sorted(nodes, key=lambda n: n["instance_id"]))
+
+
+def terminate(ec2, cluster_uuid: str, recorded_ids: list[str]) -> list[str]:
+    """Terminate every instance of the cluster: those recorded and any found by tag."""
+    ids = sorted(set(recorded_ids) | {i["InstanceId"] for i in cluster_instances(ec2, cluster_uuid)})
+    live = ids and [i["InstanceId"] for r in call(ec2.describe_instances, InstanceIds=ids)["Reservations"]
+                    for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+    if live:
+        call(ec2.terminate_instances, InstanceIds=live)
+    return ids
+
+
+def all_terminated(ec2, instance_ids: list[str]) -> bool:
+    if not instance_ids:
+        return True
+    try:
+        reservations = call(ec2.describe_instances, InstanceIds=instance_ids)["Reservations"]
+    except CloudError as e:
+        if e.code == "InvalidInstanceID.NotFound":  # long gone
+            return True
+        raise
+    return all(i["State"]["Name"] == "terminated" for r in reservations for i in r["Instances"])
+
+
+def delete_launch_template(ec2, launch_template_id: str) -> None:
+    try:
+        call(ec2.delete_launch_template, LaunchTemplateId=launch_template_id)
+    except CloudError as e:
+        if e.code not in ("InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed",
+                          "InvalidLaunchTemplateName.NotFoundException"):
+            raise
+
+
+def delete_placement_group(ec2, name: str) -> None:
+    try:
+        call(ec2.delete_placement_group, GroupName=name)
+    except CloudError as e:
+        if e.code != "InvalidPlacementGroup.Unknown":
+            raise

@@ -1,0 +1,93 @@
+"""Sessions: the platform's own, and the customer's through STS AssumeRole with the
+organization's External ID. Assumed credentials and clients are cached until shortly before
+they expire, so a step costs one AssumeRole per hour per organization, not one per call."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import clock
+from .errors import CloudError, classify
+
+CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5,
+                read_timeout=30)
+REFRESH_MARGIN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Link:
+    """How the platform reaches one customer account."""
+
+    role_arn: str
+    external_id: str
+    account_id: str
+
+
+_lock = threading.Lock()
+_sessions: dict[tuple[str, str], tuple[boto3.Session, float]] = {}
+_clients: dict[tuple, object] = {}
+
+
+def platform_client(service: str, region: str):
+    key = ("platform", service, region)
+    with _lock:
+        if key not in _clients:
+            _clients[key] = boto3.session.Session().client(service, region_name=region,
+                                                           config=CONFIG)
+        return _clients[key]
+
+
+def assume(link: Link, session_name: str = "corral") -> boto3.Session:
+    """A session acting in the customer's account. Raises CloudError (AccessDenied when the
+    role is missing, does not trust the platform, or the External ID does not match)."""
+    key = (link.role_arn, link.external_id)
+    with _lock:
+        cached = _sessions.get(key)
+        if cached and cached[1] - REFRESH_MARGIN_SECONDS > clock.now():
+            return cached[0]
+    sts = platform_client("sts", "us-east-1")
+    try:
+        creds = sts.assume_role(RoleArn=link.role_arn, ExternalId=link.external_id,
+                                RoleSessionName=session_name[:64])["Credentials"]
+    except (ClientError, BotoCoreError) as e:
+        raise classify(e) from e
+    session = boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"])
+    expires = creds["Expiration"].timestamp()
+    with _lock:
+        _sessions[key] = (session, expires)
+        for k in [k for k in _clients if k[0] == key]:
+            del _clients[k]
+    return session
+
+
+def customer_client(link: Link, service: str, region: str):
+    session = assume(link)
+    key = ((link.role_arn, link.external_id), service, region)
+    with _lock:
+        if key not in _clients:
+            _clients[key] = session.client(service, region_name=region, config=CONFIG)
+        return _clients[key]
+
+
+def forget() -> None:
+    """Drop every cached session and client (tests, and a role that was re-linked)."""
+    with _lock:
+        _sessions.clear()
+        _clients.clear()
+
+
+def call(fn, *args, **kwargs):
+    """Run one boto3 call, turning its errors into CloudError."""
+    try:
+        return fn(*args, **kwargs)
+    except (ClientError, BotoCoreError) as e:
+        raise classify(e) from e
+
+
+__all__ = ["Link", "CloudError", "assume", "customer_client", "platform_client", "call", "forget"]

@@ -1,0 +1,133 @@
+"""The engine that moves every aggregate: commit events (append + enqueue the next step), drive
+one queued step, and re-drive what is overdue. Generic over the state machines in `machines`.
+
+One step per message: load the projection row, derive the pending step, claim it, run its one
+side effect, commit the resulting events. A message for an old version is dropped; a claimed
+step is not run twice; a crash leaves the claim to expire and the tick to re-drive it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from . import clock, settings
+from .cloud.errors import CloudError
+from .lifecycle.events import to_record
+from .machines import MACHINES, Machine
+from .store import aggregates, queue
+from .store.queue import BadMessage, Work
+
+log = logging.getLogger("corral.engine")
+RETRY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A step that found nothing changed yet: look again in `seconds`."""
+
+    seconds: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Committed:
+    state: Any
+    version: int
+
+
+def _machine(kind: str) -> Machine:
+    try:
+        return MACHINES[kind]
+    except KeyError:
+        raise BadMessage(f"unknown kind {kind!r}") from None
+
+
+def commit(kind: str, workspace_uuid: str, uuid: str, version: int, state: Any,
+           events: list, retries: int = 3) -> Committed | None:
+    """Append `events` after `version` and enqueue the step they leave pending.
+
+    On a conflict the events are facts still: they are re-applied to the newer state if its
+    table allows them, else dropped (and logged). Returns None when dropped."""
+    m = _machine(kind)
+    for _ in range(retries):
+        new = state
+        for e in events:
+            new = m.evolve(new, e)
+        before = set(m.tasks(state)) if state is not None else set()
+        changed = [t.to_dict() for t in m.tasks(new) if t not in before]
+        pending = m.next_step(new)
+        due = clock.now() + settings.get().step_lease_seconds if pending else None
+        try:
+            new_version = aggregates.append(kind, workspace_uuid, uuid, version,
+                                            [to_record(e) for e in events], m.dump(new),
+                                            changed, due)
+        except aggregates.Conflict:
+            row = aggregates.get(kind, workspace_uuid, uuid, consistent=True)
+            state, version = m.load(row.state), row.version
+            if not _allowed(m, state, events):
+                log.warning("dropped %s on %s %s v%s: no longer allowed",
+                            [type(e).__name__ for e in events], kind, uuid, version)
+                return None
+            continue
+        if pending:
+            _enqueue([Work(kind, workspace_uuid, uuid, new_version)])
+        return Committed(new, new_version)
+    raise aggregates.Conflict(f"{kind} {uuid}: too many concurrent writers")
+
+
+def _allowed(m: Machine, state: Any, events: list) -> bool:
+    for e in events:
+        if not m.allows(state, e):
+            return False
+        state = m.evolve(state, e)
+    return True
+
+
+def _enqueue(work: list[Work], delay_seconds: float = 0) -> None:
+    try:
+        queue.send(work, delay_seconds=int(delay_seconds))
+    except Exception:  # the append stands; the tick re-drives it once it is overdue
+        log.exception("could not enqueue %s; the tick will re-drive it", work)
+
+
+def drive(work: Work) -> str:
+    """Run the step pending at `work.version`, if it still is. Returns what happened."""
+    m = _machine(work.kind)
+    row = aggregates.get(work.kind, work.workspace_uuid, work.uuid, consistent=True)
+    if row is None or row.version != work.version:
+        return "stale"
+    state = m.load(row.state)
+    step = m.next_step(state)
+    if step is None:
+        return "idle"
+    now = clock.now()
+    s = settings.get()
+    if not aggregates.claim(work.kind, work.workspace_uuid, work.uuid, work.version, now,
+                            s.step_lease_seconds):
+        return "busy"
+    try:
+        outcome = m.run(step, state)
+    except CloudError as e:
+        # Passing trouble (throttling, a dependency still in use) or, in a teardown, an
+        # account we cannot act in right now: try again later, the step stays pending.
+        log.warning("%s %s %s: %s; retrying in %ss", work.kind, work.uuid, step.value,
+                    e.reason, RETRY_SECONDS)
+        aggregates.release(work.kind, work.workspace_uuid, work.uuid, work.version,
+                           now + RETRY_SECONDS)
+        return "retry"
+    if isinstance(outcome, Wait):
+        aggregates.release(work.kind, work.workspace_uuid, work.uuid, work.version,
+                           now + outcome.seconds)
+        _enqueue([work], delay_seconds=outcome.seconds)
+        return "wait"
+    commit(work.kind, work.workspace_uuid, work.uuid, work.version, state, outcome)
+    return step.value
+
+
+def redrive(now: float) -> int:
+    """Enqueue every aggregate whose pending step is overdue. Returns how many."""
+    work = [Work(r.kind, r.workspace_uuid, r.uuid, r.version) for r in aggregates.overdue(now)]
+    if work:
+        queue.send(work)
+    return len(work)

@@ -1,0 +1,126 @@
+"""Organizations, workspaces and API clients: the identity records every request is scoped by.
+
+Rows in the state table: an organization is (org#<uuid>, org); its workspaces are
+(org#<uuid>, ws#<uuid>); an API client is (client#<id>, client). A client's secret is a
+256-bit random string, stored only as its SHA-256 (a slow password hash buys nothing for a
+secret that cannot be guessed); it is shown once, when created.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid as uuidlib
+from dataclasses import asdict, dataclass
+
+from . import clock
+from .store import aggregates as store
+
+ORG_SCOPE = "organization"
+WORKSPACE_SCOPE = "workspace"
+
+
+@dataclass(frozen=True)
+class Organization:
+    uuid: str
+    name: str
+    external_id: str
+    created_at: float
+    account_id: str | None = None
+    role_arn: str | None = None
+    region: str | None = None
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.role_arn and self.account_id)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    uuid: str
+    organization_uuid: str
+    name: str
+    region: str
+    status: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    secret_sha256: str
+    organization_uuid: str
+    workspace_uuid: str | None
+    name: str
+    created_at: float
+    revoked: bool = False
+
+    @property
+    def scope(self) -> str:
+        return WORKSPACE_SCOPE if self.workspace_uuid else ORG_SCOPE
+
+
+def new_uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+def create_organization(name: str) -> Organization:
+    org = Organization(new_uuid(), name, external_id=secrets.token_hex(24), created_at=clock.now())
+    store.put_record(f"org#{org.uuid}", "org", "org", asdict(org), only_if_new=True)
+    return org
+
+
+def get_organization(org_uuid: str) -> Organization | None:
+    body = store.get_record(f"org#{org_uuid}", "org")
+    return Organization(**body) if body else None
+
+
+def save_link(org: Organization, account_id: str, role_arn: str, region: str) -> Organization:
+    """Record a verified link to the customer's account (verification is the caller's job)."""
+    linked = Organization(**{**asdict(org), "account_id": account_id, "role_arn": role_arn,
+                             "region": region})
+    store.put_record(f"org#{org.uuid}", "org", "org", asdict(linked))
+    return linked
+
+
+def create_workspace(org: Organization, name: str, region: str) -> Workspace:
+    ws = Workspace(new_uuid(), org.uuid, name, region, "READY", clock.now())
+    store.put_record(f"org#{org.uuid}", f"ws#{ws.uuid}", "workspace", asdict(ws), only_if_new=True)
+    return ws
+
+
+def get_workspace(org_uuid: str, ws_uuid: str) -> Workspace | None:
+    body = store.get_record(f"org#{org_uuid}", f"ws#{ws_uuid}")
+    return Workspace(**body) if body else None
+
+
+def list_workspaces(org_uuid: str) -> list[Workspace]:
+    return [Workspace(**b) for b in store.query_records(f"org#{org_uuid}", "ws#")]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_client(org_uuid: str, workspace_uuid: str | None = None,
+                  name: str = "") -> tuple[Client, str]:
+    """A new API key. Returns the client and its secret, which is not kept anywhere."""
+    secret = secrets.token_urlsafe(32)
+    client = Client(new_uuid(), _digest(secret), org_uuid, workspace_uuid, name, clock.now())
+    store.put_record(f"client#{client.client_id}", "client", "client", asdict(client),
+                     only_if_new=True)
+    return client, secret
+
+
+def get_client(client_id: str) -> Client | None:
+    body = store.get_record(f"client#{client_id}", "client")
+    return Client(**body) if body else None
+
+
+def authenticate(client_id: str, secret: str) -> Client | None:
+    client = get_client(client_id)
+    if client is None or client.revoked:
+        return None
+    if not hmac.compare_digest(client.secret_sha256, _digest(secret)):
+        return None
+    return client

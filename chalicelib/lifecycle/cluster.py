@@ -1,0 +1,413 @@
+"""The cluster state machine: a transition table, `evolve` to fold events, `decide` for commands,
+and `next_step` to derive the one side effect a cluster is waiting for.
+
+Creation: NEW -> INPROGRESS (network, placement group, launch template, fleet) -> RUNNING once
+every node runs and reports to SSM. A launch that fails ends FAILED; whatever it had created is
+then released. Removal: TERMINATING while the fleet is terminated and the cluster's own
+resources are deleted, then TERMINATED. Organization-level resources (the network) stay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from .errors import DomainError
+from .events import event
+from .task import Task, TaskMove
+
+
+class ClusterStatus(str, Enum):
+    NEW = "NEW"
+    INPROGRESS = "INPROGRESS"
+    INITIALIZING = "INITIALIZING"
+    RUNNING = "RUNNING"
+    PAUSING = "PAUSING"
+    PAUSED = "PAUSED"
+    STOPPING = "STOPPING"
+    STOPPED = "STOPPED"
+    FAILED = "FAILED"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
+
+
+S = ClusterStatus
+CREATE_CLUSTER = "CREATE_CLUSTER"
+REMOVE_CLUSTER = "REMOVE_CLUSTER"
+READINESS_TIMEOUT_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What the user asked for, validated, with what validation learned (image, vCPUs)."""
+
+    name: str
+    instance_type: str
+    workers_quantity: int
+    bodo_version: str
+    image_id: str
+    vcpus: int
+    region: str
+    accelerated_networking: bool = False
+    description: str = ""
+    auto_stop: int = 0           # minutes of inactivity before removal; 0 = never
+    auto_pause: int = 0
+    auto_upgrade: bool = False
+    ssh_public_key: str | None = None
+    allowed_ips: tuple[str, ...] = ()
+    custom_tags: dict[str, str] = field(default_factory=dict)
+    memory_report_enabled: bool = False
+    is_job_dedicated: bool = False
+
+    @property
+    def cores_per_worker(self) -> int:
+        # The manual: a node's MPI core count is half its vCPUs.
+        return max(1, self.vcpus // 2)
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["allowed_ips"] = list(self.allowed_ips)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ClusterSpec":
+        d = dict(d)
+        d["allowed_ips"] = tuple(d.get("allowed_ips", ()))
+        return cls(**d)
+
+
+# ---- events -------------------------------------------------------------------------------
+
+@event
+class ClusterRequested:
+    cluster_uuid: str
+    workspace_uuid: str
+    organization_uuid: str
+    spec: dict
+    task_uuid: str
+    at: float
+
+
+@event
+class NetworkReady:
+    vpc_id: str
+    subnet_id: str
+    security_group_id: str
+    at: float
+
+
+@event
+class PlacementGroupReady:
+    name: str
+    at: float
+
+
+@event
+class LaunchTemplateReady:
+    launch_template_id: str
+    at: float
+
+
+@event
+class FleetLaunched:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class NodesReady:
+    nodes: tuple  # ({"instance_id", "private_ip"}, ...)
+    at: float
+
+
+@event
+class LaunchFailed:
+    reason: str
+    at: float
+
+
+@event
+class RemovalRequested:
+    task_uuid: str
+    at: float
+
+
+@event
+class InstancesTerminating:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class InstancesTerminated:
+    at: float
+
+
+@event
+class LaunchTemplateDeleted:
+    at: float
+
+
+@event
+class PlacementGroupDeleted:
+    at: float
+
+
+@event
+class ClusterRemoved:
+    at: float
+
+
+LAUNCHING = (S.NEW, S.INPROGRESS)
+# Statuses in which whatever the cluster still holds is released. TERMINATED is here only for
+# a launch fact that arrives after the removal finished (a step that raced it): it is recorded,
+# then released like the rest.
+TEARING_DOWN = (S.FAILED, S.TERMINATING, S.TERMINATED)
+REMOVABLE = (S.NEW, S.INPROGRESS, S.INITIALIZING, S.RUNNING, S.PAUSED, S.STOPPED, S.FAILED)
+
+# (status, event type) -> status. Anything not listed is refused. A launch step that raced
+# with a failure or a removal still records what it created, so the teardown releases it.
+TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
+    (None, ClusterRequested): S.NEW,
+    **{(s, NetworkReady): S.INPROGRESS for s in LAUNCHING},
+    (S.INPROGRESS, PlacementGroupReady): S.INPROGRESS,
+    (S.INPROGRESS, LaunchTemplateReady): S.INPROGRESS,
+    (S.INPROGRESS, FleetLaunched): S.INPROGRESS,
+    (S.INPROGRESS, NodesReady): S.RUNNING,
+    **{(s, LaunchFailed): S.FAILED for s in LAUNCHING},
+    **{(s, RemovalRequested): S.TERMINATING for s in REMOVABLE},
+    **{(s, late): s for s in TEARING_DOWN
+       for late in (PlacementGroupReady, LaunchTemplateReady, FleetLaunched)},
+    **{(s, InstancesTerminating): s for s in TEARING_DOWN},
+    **{(s, InstancesTerminated): s for s in TEARING_DOWN},
+    **{(s, LaunchTemplateDeleted): s for s in TEARING_DOWN},
+    **{(s, PlacementGroupDeleted): s for s in TEARING_DOWN},
+    (S.TERMINATING, ClusterRemoved): S.TERMINATED,
+}
+
+
+class Step(str, Enum):
+    """The side effect a cluster waits for; derived from state, never stored."""
+
+    ENSURE_NETWORK = "ENSURE_NETWORK"
+    ENSURE_PLACEMENT_GROUP = "ENSURE_PLACEMENT_GROUP"
+    ENSURE_LAUNCH_TEMPLATE = "ENSURE_LAUNCH_TEMPLATE"
+    LAUNCH_FLEET = "LAUNCH_FLEET"
+    AWAIT_NODES = "AWAIT_NODES"
+    TERMINATE_INSTANCES = "TERMINATE_INSTANCES"
+    AWAIT_TERMINATION = "AWAIT_TERMINATION"
+    DELETE_LAUNCH_TEMPLATE = "DELETE_LAUNCH_TEMPLATE"
+    DELETE_PLACEMENT_GROUP = "DELETE_PLACEMENT_GROUP"
+    FINISH_REMOVAL = "FINISH_REMOVAL"
+
+
+class Instances(str, Enum):
+    NONE = "NONE"                # none recorded (a launch may still have raced a removal)
+    LAUNCHED = "LAUNCHED"
+    TERMINATING = "TERMINATING"
+    RELEASED = "RELEASED"        # every instance tagged with the cluster is terminated
+
+
+@dataclass(frozen=True)
+class Cluster:
+    uuid: str
+    workspace_uuid: str
+    organization_uuid: str
+    spec: ClusterSpec
+    status: ClusterStatus
+    created_at: float
+    updated_at: float
+    in_state_since: float
+    network: dict | None = None
+    placement_group: str | None = None
+    launch_template_id: str | None = None
+    instances: Instances = Instances.NONE
+    instance_ids: tuple[str, ...] = ()
+    launched_at: float | None = None
+    nodes: tuple = ()
+    failure: str | None = None
+    tasks: tuple[Task, ...] = ()
+
+    @property
+    def task(self) -> Task:
+        return self.tasks[-1]
+
+    def with_task(self, move: TaskMove, detail: str | None, at: float) -> "Cluster":
+        return replace(self, tasks=self.tasks[:-1] + (self.task.move(move, detail, at),))
+
+    def to_dict(self) -> dict:
+        return {
+            "uuid": self.uuid,
+            "workspace_uuid": self.workspace_uuid,
+            "organization_uuid": self.organization_uuid,
+            "spec": self.spec.to_dict(),
+            "status": self.status.value,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "in_state_since": self.in_state_since,
+            "network": self.network,
+            "placement_group": self.placement_group,
+            "launch_template_id": self.launch_template_id,
+            "instances": self.instances.value,
+            "instance_ids": list(self.instance_ids),
+            "launched_at": self.launched_at,
+            "nodes": [dict(n) for n in self.nodes],
+            "failure": self.failure,
+            "tasks": [t.to_dict() for t in self.tasks],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Cluster":
+        return cls(
+            uuid=d["uuid"],
+            workspace_uuid=d["workspace_uuid"],
+            organization_uuid=d["organization_uuid"],
+            spec=ClusterSpec.from_dict(d["spec"]),
+            status=ClusterStatus(d["status"]),
+            created_at=d["created_at"],
+            updated_at=d["updated_at"],
+            in_state_since=d["in_state_since"],
+            network=d.get("network"),
+            placement_group=d.get("placement_group"),
+            launch_template_id=d.get("launch_template_id"),
+            instances=Instances(d.get("instances", "NONE")),
+            instance_ids=tuple(d.get("instance_ids", ())),
+            launched_at=d.get("launched_at"),
+            nodes=tuple(d.get("nodes", ())),
+            failure=d.get("failure"),
+            tasks=tuple(Task.from_dict(t) for t in d.get("tasks", ())),
+        )
+
+
+# ---- folding ------------------------------------------------------------------------------
+
+def allows(state: Cluster | None, e: Any) -> bool:
+    return (state.status if state else None, type(e)) in TRANSITIONS
+
+
+def evolve(state: Cluster | None, e: Any) -> Cluster:
+    """Apply one event. An event the table does not allow is a bug in the caller: it raises."""
+    key = (state.status if state else None, type(e))
+    if key not in TRANSITIONS:
+        raise ValueError(f"{type(e).__name__} is not allowed in status {key[0]}")
+    status = TRANSITIONS[key]
+    if isinstance(e, ClusterRequested):
+        task = Task(e.task_uuid, CREATE_CLUSTER, e.cluster_uuid, created_at=e.at, updated_at=e.at)
+        return Cluster(
+            uuid=e.cluster_uuid, workspace_uuid=e.workspace_uuid,
+            organization_uuid=e.organization_uuid, spec=ClusterSpec.from_dict(e.spec),
+            status=status, created_at=e.at, updated_at=e.at, in_state_since=e.at, tasks=(task,),
+        )
+    assert state is not None
+    s = _apply(state, e)
+    since = s.in_state_since if status == state.status else e.at
+    return replace(s, status=status, updated_at=e.at, in_state_since=since)
+
+
+def _apply(s: Cluster, e: Any) -> Cluster:
+    at = e.at
+    if isinstance(e, NetworkReady):
+        net = {"vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
+        return replace(s, network=net).with_task(
+            TaskMove.PROGRESS, f"Network ready: {e.vpc_id}, subnet {e.subnet_id}", at)
+    if isinstance(e, PlacementGroupReady):
+        return replace(s, placement_group=e.name).with_task(
+            TaskMove.PROGRESS, f"Placement group {e.name} ready", at)
+    if isinstance(e, LaunchTemplateReady):
+        return replace(s, launch_template_id=e.launch_template_id).with_task(
+            TaskMove.PROGRESS, f"Launch template {e.launch_template_id} ready", at)
+    if isinstance(e, FleetLaunched):
+        return replace(s, instances=Instances.LAUNCHED, instance_ids=tuple(e.instance_ids),
+                       launched_at=at).with_task(
+            TaskMove.PROGRESS, f"Fleet launched: {len(e.instance_ids)} instance(s) "
+                               f"{', '.join(e.instance_ids)}", at)
+    if isinstance(e, NodesReady):
+        return replace(s, nodes=tuple(e.nodes)).with_task(
+            TaskMove.FINISH, f"All {len(e.nodes)} node(s) running and online in SSM", at)
+    if isinstance(e, LaunchFailed):
+        return replace(s, failure=e.reason).with_task(TaskMove.FAIL, f"Launch failed: {e.reason}", at)
+    if isinstance(e, RemovalRequested):
+        s2 = s
+        if s.task.status.value in ("NEW", "INPROGRESS"):
+            s2 = s.with_task(TaskMove.FAIL, "Cancelled: the cluster's removal was requested", at)
+        task = Task(e.task_uuid, REMOVE_CLUSTER, s.uuid, created_at=at, updated_at=at)
+        return replace(s2, tasks=s2.tasks + (task,))
+    if isinstance(e, InstancesTerminating):
+        ids = tuple(e.instance_ids)
+        return replace(s, instances=Instances.TERMINATING, instance_ids=ids).with_task(
+            TaskMove.PROGRESS, f"Terminating {len(ids)} instance(s)", at)
+    if isinstance(e, InstancesTerminated):
+        return replace(s, instances=Instances.RELEASED, nodes=()).with_task(
+            TaskMove.PROGRESS, "All instances terminated", at)
+    if isinstance(e, LaunchTemplateDeleted):
+        return replace(s, launch_template_id=None).with_task(
+            TaskMove.PROGRESS, "Launch template deleted", at)
+    if isinstance(e, PlacementGroupDeleted):
+        return replace(s, placement_group=None).with_task(
+            TaskMove.PROGRESS, "Placement group deleted", at)
+    if isinstance(e, ClusterRemoved):
+        return s.with_task(TaskMove.FINISH, "Cluster removed", at)
+    raise ValueError(f"unhandled event {type(e).__name__}")  # pragma: no cover
+
+
+def fold(events) -> Cluster | None:
+    state = None
+    for e in events:
+        state = evolve(state, e)
+    return state
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+def decide_create(cluster_uuid: str, workspace_uuid: str, organization_uuid: str,
+                  spec: ClusterSpec, task_uuid: str, at: float) -> list:
+    return [ClusterRequested(cluster_uuid, workspace_uuid, organization_uuid, spec.to_dict(),
+                             task_uuid, at)]
+
+
+def decide_remove(state: Cluster, task_uuid: str, at: float) -> list:
+    if state.status in (S.TERMINATING, S.TERMINATED):
+        raise DomainError(f"Cluster {state.spec.name} is already "
+                          f"{'being removed' if state.status == S.TERMINATING else 'removed'}.")
+    if state.status not in REMOVABLE:
+        raise DomainError(f"Cluster {state.spec.name} cannot be removed while {state.status.value}.")
+    return [RemovalRequested(task_uuid, at)]
+
+
+# ---- what is pending ----------------------------------------------------------------------
+
+def next_step(s: Cluster) -> Step | None:
+    """The one side effect this cluster waits for, or None when it waits for nothing."""
+    if s.status in LAUNCHING:
+        if s.network is None:
+            return Step.ENSURE_NETWORK
+        if s.placement_group is None:
+            return Step.ENSURE_PLACEMENT_GROUP
+        if s.launch_template_id is None:
+            return Step.ENSURE_LAUNCH_TEMPLATE
+        if s.instances == Instances.NONE:
+            return Step.LAUNCH_FLEET
+        return Step.AWAIT_NODES
+    if s.status in TEARING_DOWN:
+        if s.instances in (Instances.NONE, Instances.LAUNCHED):
+            # The step looks instances up by tag as well as by the recorded ids: a launch
+            # may have raced with the removal, or failed half-way.
+            return Step.TERMINATE_INSTANCES
+        if s.instances == Instances.TERMINATING:
+            return Step.AWAIT_TERMINATION
+        if s.launch_template_id is not None:
+            return Step.DELETE_LAUNCH_TEMPLATE
+        if s.placement_group is not None:
+            return Step.DELETE_PLACEMENT_GROUP
+        if s.status == S.TERMINATING:
+            return Step.FINISH_REMOVAL
+    return None
+
+
+def is_settled(s: Cluster) -> bool:
+    """Nothing will ever be pending again."""
+    return s.status == S.TERMINATED and next_step(s) is None
+
+
+def readiness_overdue(s: Cluster, now: float) -> bool:
+    return s.launched_at is not None and now - s.launched_at > READINESS_TIMEOUT_SECONDS

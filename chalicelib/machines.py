@@ -1,0 +1,38 @@
+"""The registry of state machines the engine drives, by kind (the prefix of stream keys)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .lifecycle import cluster
+
+
+@dataclass(frozen=True)
+class Machine:
+    kind: str
+    load: Callable[[dict], Any]
+    dump: Callable[[Any], dict]
+    evolve: Callable[[Any, Any], Any]
+    allows: Callable[[Any, Any], bool]
+    next_step: Callable[[Any], Any]
+    tasks: Callable[[Any], tuple]
+    run: Callable[[Any, Any], Any]          # (step, state) -> [events] | engine.Wait
+
+
+def _run_cluster_step(step, state):
+    from . import cluster_steps  # imports boto3 adapters; kept out of the pure registry's import
+    return cluster_steps.run(step, state)
+
+
+MACHINES: dict[str, Machine] = {
+    "cluster": Machine(
+        kind="cluster",
+        load=cluster.Cluster.from_dict,
+        dump=lambda c: c.to_dict(),
+        evolve=cluster.evolve,
+        allows=cluster.allows,
+        next_step=cluster.next_step,
+        tasks=lambda c: c.tasks,
+        run=_run_cluster_step,
+    ),
+}

@@ -1,0 +1,90 @@
+"""The two tables.
+
+`events`: the append-only log, one item per event, keyed (stream, version).
+`state`: everything that is read: one projection row per aggregate (its folded state, version,
+and when its next step is due), one row per task, and identity rows (organizations,
+workspaces, API clients). Reads are GetItem or Query; the sparse `due` index is what the tick
+queries, so it never scans.
+"""
+from __future__ import annotations
+
+from pynamodb.connection import Connection
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .. import settings
+
+DUE_SHARD = "due"
+
+
+class EventItem(Model):
+    class Meta:
+        table_name = "corral-events"
+        billing_mode = "PAY_PER_REQUEST"
+
+    stream = UnicodeAttribute(hash_key=True)      # "<kind>#<uuid>"
+    version = NumberAttribute(range_key=True)     # 1, 2, ...
+    type = UnicodeAttribute()
+    data = JSONAttribute()
+    at = NumberAttribute()
+
+
+class DueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = NumberAttribute(range_key=True)
+
+
+class StateItem(Model):
+    class Meta:
+        table_name = "corral-state"
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    body = JSONAttribute()
+    version = NumberAttribute(null=True)
+    # Set only while the aggregate waits for a step (sparse index): when the tick should
+    # re-drive it if nothing has moved it on by then.
+    due_shard = UnicodeAttribute(null=True)
+    due_at = NumberAttribute(null=True)
+    claimed = NumberAttribute(null=True)          # version whose step a worker is running
+    due = DueIndex()
+
+
+MODELS = (EventItem, StateItem)
+_transactions: Connection | None = None
+
+
+def transaction_connection() -> Connection:
+    """The connection TransactWrite uses (cached: building a client costs tens of ms)."""
+    global _transactions
+    if _transactions is None:
+        _transactions = Connection(region=StateItem.Meta.region)
+    return _transactions
+
+
+def configure() -> None:
+    """Point the models at this deployment's tables and forget cached connections."""
+    global _transactions
+    s = settings.get()
+    _transactions = None
+    EventItem.Meta.table_name = s.events_table
+    StateItem.Meta.table_name = s.state_table
+    for m in MODELS:
+        m.Meta.region = s.region
+        m._connection = None
+    StateItem.due.Meta.model = StateItem
+
+
+def create_tables() -> None:
+    """Create both tables if missing (local mode and tests; AWS gets them from CloudFormation)."""
+    configure()
+    for m in MODELS:
+        if not m.exists():
+            m.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

@@ -1,0 +1,25 @@
+"""The minute tick (EventBridge schedule): the level-triggered safety net. It re-drives every
+aggregate whose pending step is overdue, so a lost message or a crash between two steps only
+delays work; it never strands a cluster."""
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint, Rate
+
+from chalicelib import clock, engine
+
+blueprint = Blueprint(__name__)
+log = logging.getLogger("corral.tick")
+
+
+def tick() -> int:
+    count = engine.redrive(clock.now())
+    if count:
+        log.info("re-drove %d overdue step(s)", count)
+    return count
+
+
+@blueprint.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
+def on_tick(event):
+    tick()

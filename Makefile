@@ -1,0 +1,37 @@
+# Corral: `make run` starts the platform locally, `make test` runs the whole suite.
+# Both create the virtualenvs they need on first use.
+PYTHON ?= python3
+VENV := .venv
+SDK_VENV := .venv-sdk
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SDK_STAMP := $(SDK_VENV)/.installed
+
+.PHONY: run test bench clean sdk-venv
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The official client pins pydantic v1: it gets a virtualenv of its own.
+$(SDK_STAMP):
+	$(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SDK_VENV)/bin/python -m pip install --quiet bodosdk==2.3.2
+	touch $@
+
+sdk-venv: $(SDK_STAMP)
+
+run: $(STAMP)
+	$(PY) -m local.run
+
+test: $(STAMP) $(SDK_STAMP)
+	$(PY) -m pytest -q tests
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(SDK_VENV) .corral .pytest_cache .hypothesis

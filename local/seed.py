@@ -1,0 +1,61 @@
+"""The demo organization of `make run` (and of the tests): made through the platform's own code,
+the way a customer would: the customer creates the documented role in their account, the
+platform verifies the link, shares its images and issues API keys."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import boto3
+
+from chalicelib import identity, linking, settings
+from chalicelib.cloud import images
+from chalicelib.cloud.sessions import platform_client
+
+from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, publish_platform_images
+
+BODO_VERSIONS = ("2025.3", "2025.4", "2025.5", "2025.6")
+
+
+@dataclass(frozen=True)
+class Demo:
+    organization: identity.Organization
+    workspace: identity.Workspace
+    org_client_id: str
+    org_secret: str
+    ws_client_id: str
+    ws_secret: str
+    customer_account_id: str
+
+
+def publish_images(platform_creds: dict) -> None:
+    publish_platform_images(platform_creds, images.REGIONS, list(BODO_VERSIONS))
+
+
+def create_customer_role(customer_creds: dict, external_id: str) -> str:
+    """What the customer does by hand in the IAM console (manual: Create the IAM Role Manually)."""
+    iam = boto3.Session(**customer_creds).client("iam", region_name="us-east-1")
+    policy = linking.trust_policy(settings.get().platform_account_id, external_id)
+    arn = iam.create_role(RoleName=linking.ROLE_NAME,
+                          AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=linking.ROLE_NAME, PolicyName="Bodo-Platform-User-Policy",
+                        PolicyDocument=json.dumps(linking.platform_policy()))
+    return arn
+
+
+def share_images(account_id: str) -> None:
+    for region in images.REGIONS:
+        images.share(platform_client("ec2", region), account_id)
+
+
+def seed_demo(customer_creds: dict, region: str = "us-east-1",
+              customer_account_id: str = DEMO_CUSTOMER_ACCOUNT_ID) -> Demo:
+    org = identity.create_organization("demo")
+    role_arn = create_customer_role(customer_creds, org.external_id)
+    org = linking.verify_and_save(org, customer_account_id, role_arn, region)
+    share_images(customer_account_id)
+    ws = identity.create_workspace(org, "demo", region)
+    org_client, org_secret = identity.create_client(org.uuid, name="demo organization key")
+    ws_client, ws_secret = identity.create_client(org.uuid, ws.uuid, name="demo workspace key")
+    return Demo(org, ws, org_client.client_id, org_secret, ws_client.client_id, ws_secret,
+                customer_account_id)

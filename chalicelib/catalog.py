@@ -53,9 +53,13 @@ def image_for(ws: Workspace, bodo_version: str | None) -> images.Image | None:
     return next((i for i in versions if i.bodo_version == bodo_version), None)
 
 
-def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
+def _types_key(ws: Workspace) -> tuple[str, str]:
     org = identity.get_organization(ws.organization_uuid)
-    key = (org.account_id if org else "", ws.region)
+    return (org.account_id if org else "", ws.region)
+
+
+def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
+    key = _types_key(ws)
     with _lock:
         cached = _types.get(key)
         if cached and cached[0] > clock.now():
@@ -71,7 +75,17 @@ def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
 
 
 def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | None:
-    return next((t for t in instance_type_list(ws) if t.name == name), None)
+    """One offered type by name (one small call, not the whole list), or None."""
+    key = _types_key(ws)
+    with _lock:
+        cached = _types.get(key)
+    if cached and cached[0] > clock.now():
+        return next((t for t in cached[1] if t.name == name), None)
+    try:
+        found = instance_types.describe(_ec2(ws), name)
+    except CloudError as e:
+        raise DomainError(_credentials_problem(e)) from e
+    return found if found and found.vcpus >= 2 else None
 
 
 def forget() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import identity
 from .cloud.errors import CloudError
-from .cloud.sessions import Link, assume, call
+from .cloud.sessions import Link, call, customer_client
 from .identity import Organization
 
 ROLE_NAME = "BodoPlatformUser"
@@ -51,8 +51,7 @@ def verify_and_save(org: Organization, account_id: str, role_arn: str,
         raise LinkError(f"The role ARN belongs to account {m.group(1)}, not {account_id}.")
     link = Link(role_arn, org.external_id, account_id)
     try:
-        session = assume(link, session_name=f"corral-verify-{org.uuid[:8]}")
-        seen = call(session.client("sts", region_name=region).get_caller_identity)["Account"]
+        seen = call(customer_client(link, "sts", region).get_caller_identity)["Account"]
     except CloudError as e:
         raise LinkError(f"The platform cannot assume {role_arn} with this organization's "
                         f"External ID ({e.reason}).") from e

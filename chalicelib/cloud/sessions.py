@@ -28,25 +28,33 @@ class Link:
 
 
 _lock = threading.Lock()
-_sessions: dict[tuple[str, str], tuple[boto3.Session, float]] = {}
+_base: boto3.Session | None = None   # one session: its loaded service models are shared
+_credentials: dict[tuple[str, str], tuple[dict, float]] = {}
 _clients: dict[tuple, object] = {}
+
+
+def _session() -> boto3.Session:
+    global _base
+    if _base is None:
+        _base = boto3.session.Session()
+    return _base
 
 
 def platform_client(service: str, region: str):
     key = ("platform", service, region)
     with _lock:
         if key not in _clients:
-            _clients[key] = boto3.session.Session().client(service, region_name=region,
-                                                           config=CONFIG)
+            _clients[key] = _session().client(service, region_name=region, config=CONFIG)
         return _clients[key]
 
 
-def assume(link: Link, session_name: str = "corral") -> boto3.Session:
-    """A session acting in the customer's account. Raises CloudError (AccessDenied when the
-    role is missing, does not trust the platform, or the External ID does not match)."""
+def assume(link: Link, session_name: str = "corral") -> dict:
+    """Credentials acting in the customer's account, as client keyword arguments. Raises
+    CloudError (AccessDenied when the role is missing, does not trust the platform, or the
+    External ID does not match)."""
     key = (link.role_arn, link.external_id)
     with _lock:
-        cached = _sessions.get(key)
+        cached = _credentials.get(key)
         if cached and cached[1] - REFRESH_MARGIN_SECONDS > clock.now():
             return cached[0]
     sts = platform_client("sts", "us-east-1")
@@ -55,30 +63,32 @@ def assume(link: Link, session_name: str = "corral") -> boto3.Session:
                                 RoleSessionName=session_name[:64])["Credentials"]
     except (ClientError, BotoCoreError) as e:
         raise classify(e) from e
-    session = boto3.session.Session(
-        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"])
-    expires = creds["Expiration"].timestamp()
+    found = {"aws_access_key_id": creds["AccessKeyId"],
+             "aws_secret_access_key": creds["SecretAccessKey"],
+             "aws_session_token": creds["SessionToken"]}
     with _lock:
-        _sessions[key] = (session, expires)
+        _credentials[key] = (found, creds["Expiration"].timestamp())
         for k in [k for k in _clients if k[0] == key]:
             del _clients[k]
-    return session
+    return found
 
 
 def customer_client(link: Link, service: str, region: str):
-    session = assume(link)
+    creds = assume(link)
     key = ((link.role_arn, link.external_id), service, region)
     with _lock:
         if key not in _clients:
-            _clients[key] = session.client(service, region_name=region, config=CONFIG)
+            _clients[key] = _session().client(service, region_name=region, config=CONFIG,
+                                              **creds)
         return _clients[key]
 
 
 def forget() -> None:
-    """Drop every cached session and client (tests, and a role that was re-linked)."""
+    """Drop every cached credential and client (tests, and a role that was re-linked)."""
+    global _base
     with _lock:
-        _sessions.clear()
+        _base = None
+        _credentials.clear()
         _clients.clear()
 
 

@@ -1,0 +1,130 @@
+"""The whole platform in this process on moto's in-memory AWS (no HTTP server for AWS), for the
+tests and the benchmark: the same provisioning and seeding as `make run`, Chalice's test client
+for HTTP, the pump for the queue and a fake clock that only moves when told to."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+
+import boto3
+from moto import mock_aws
+
+from chalicelib import catalog, clock, settings
+from chalicelib.cloud import sessions
+from chalicelib.store import models, queue
+
+from . import seed, stack
+from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
+from .moto_ext import install
+
+REGION = "us-east-1"
+
+
+class Platform:
+    def __init__(self, start: float | None = None):
+        # Start at the wall clock's time: moto stamps what it creates with real times.
+        self.clock = clock.FakeClock(start if start is not None else float(int(time.time())))
+        self._env: dict[str, str] | None = None
+        self._mock = None
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def start(self) -> "Platform":
+        self._env = dict(os.environ)
+        for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
+            os.environ.pop(var, None)
+        os.environ.update({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                           "AWS_ACCESS_KEY_ID": "bootstrap", "AWS_SECRET_ACCESS_KEY": "bootstrap",
+                           "CORRAL_PLATFORM_ACCOUNT_ID": PLATFORM_ACCOUNT_ID,
+                           "CORRAL_JWT_SECRET": secrets.token_urlsafe(48)})
+        self._mock = mock_aws()
+        self._mock.start()
+        install()
+        self.platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
+        self.customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
+        os.environ["AWS_ACCESS_KEY_ID"] = self.platform_creds["aws_access_key_id"]
+        os.environ["AWS_SECRET_ACCESS_KEY"] = self.platform_creds["aws_secret_access_key"]
+        self._forget()
+        clock.set_clock(self.clock)
+        stack.provision(REGION)
+        seed.publish_images(self.platform_creds)
+        self.demo = seed.seed_demo(self.customer_creds, region=REGION)
+
+        from chalice.test import Client
+        from app import app
+        from .pump import Pump
+        self.app = app
+        self.http = Client(app, stage_name="local").http
+        self.pump = Pump()
+        return self
+
+    def stop(self) -> None:
+        clock.set_clock(None)
+        if self._mock is not None:
+            self._mock.stop()
+        if self._env is not None:
+            os.environ.clear()
+            os.environ.update(self._env)
+        self._forget()
+
+    @staticmethod
+    def _forget() -> None:
+        settings.reset()
+        sessions.forget()
+        catalog.forget()
+        queue.reset()
+        models.configure()
+
+    def __enter__(self) -> "Platform":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ---- acting as a user ---------------------------------------------------------------
+    def headers(self, client_id: str | None = None, secret: str | None = None) -> dict:
+        """Bearer headers for a key (the demo workspace key by default)."""
+        body = {"clientId": client_id or self.demo.ws_client_id,
+                "secret": secret or self.demo.ws_secret}
+        reply = self.http.post("/identity/resources/auth/v2/api-token",
+                               headers={"Content-Type": "application/json"}, body=json.dumps(body))
+        assert reply.status_code == 200, reply.body
+        return {"Authorization": f"Bearer {reply.json_body['access_token']}",
+                "Content-Type": "application/json"}
+
+    def request(self, method: str, path: str, body=None, headers: dict | None = None):
+        raw = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+        return getattr(self.http, method.lower())(path, headers=headers or self.headers(),
+                                                  body=raw or b"")
+
+    def create_cluster(self, **fields):
+        body = {"name": "c1", "instanceType": "c5.2xlarge", "workersQuantity": 2, **fields}
+        reply = self.request("POST", "/v1/clusters", body)
+        assert reply.status_code == 200, reply.body
+        return reply.json_body
+
+    def cluster(self, uuid: str) -> dict:
+        return self.request("GET", f"/v1/clusters/{uuid}").json_body
+
+    # ---- driving the event sources ------------------------------------------------------
+    def settle(self, rounds: int = 50, step_seconds: float = 15) -> None:
+        """Deliver messages, and tick with the clock moved on, until nothing is pending."""
+        from chalicelib.store import aggregates
+        from handlers.tick import tick
+        for _ in range(rounds):
+            self.pump.drain()
+            if next(aggregates.overdue(float("inf")), None) is None:
+                return
+            self.clock.advance(step_seconds)
+            tick()
+        raise AssertionError("the platform did not settle")
+
+    # ---- looking into the customer's account --------------------------------------------
+    def customer(self, service: str, region: str = REGION):
+        return boto3.Session(**self.customer_creds).client(service, region_name=region)
+
+    def customer_instances(self, cluster_uuid: str) -> list[dict]:
+        reply = self.customer("ec2").describe_instances(
+            Filters=[{"Name": "tag:corral:cluster", "Values": [cluster_uuid]}])
+        return [i for r in reply["Reservations"] for i in r["Instances"]]

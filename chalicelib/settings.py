@@ -17,6 +17,9 @@ class Settings:
     token_ttl_seconds: int
     poll_seconds: int
     step_lease_seconds: int
+    # Production keeps the JWT signing secret in Secrets Manager: its ARN is set here and
+    # tokens fetch the value once per process (used only when jwt_secret is empty).
+    jwt_secret_arn: str = ""
 
 
 def load() -> Settings:
@@ -31,6 +34,7 @@ def load() -> Settings:
         token_ttl_seconds=int(env.get("CORRAL_TOKEN_TTL_SECONDS", "3600")),
         poll_seconds=int(env.get("CORRAL_POLL_SECONDS", "10")),
         step_lease_seconds=int(env.get("CORRAL_STEP_LEASE_SECONDS", "120")),
+        jwt_secret_arn=env.get("CORRAL_JWT_SECRET_ARN", ""),
     )
 
 

@@ -2,11 +2,13 @@
 and what the API needs to scope a request (organization, workspace, client)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jwt
 
 from . import clock, settings
+from .cloud.sessions import platform_client
 from .identity import Client
 
 ISSUER = "corral"
@@ -26,10 +28,24 @@ class Claims:
 
 
 def _secret() -> str:
-    secret = settings.get().jwt_secret
+    """The HS256 key: CORRAL_JWT_SECRET if set (local mode, tests), else the Secrets Manager
+    secret named by CORRAL_JWT_SECRET_ARN (production), fetched once per process."""
+    s = settings.get()
+    secret = s.jwt_secret or (_fetch_secret(s.jwt_secret_arn) if s.jwt_secret_arn else "")
     if len(secret) < 32:
-        raise RuntimeError("CORRAL_JWT_SECRET must be set to at least 32 characters")
+        raise RuntimeError("CORRAL_JWT_SECRET (or the secret CORRAL_JWT_SECRET_ARN names) must "
+                           "be at least 32 characters")
     return secret
+
+
+@functools.lru_cache(maxsize=None)
+def _fetch_secret(arn: str) -> str:
+    """One GetSecretValue per ARN per process (a failure is not cached: the next call retries).
+    The region is the secret's own, read from its ARN."""
+    parts = arn.split(":")  # arn:aws:secretsmanager:<region>:<account>:secret:<name>
+    region = parts[3] if len(parts) > 3 and parts[3] else settings.get().region
+    return platform_client("secretsmanager", region).get_secret_value(
+        SecretId=arn)["SecretString"]
 
 
 def issue(client: Client) -> str:

@@ -22,6 +22,24 @@ from .moto_ext import install
 REGION = "us-east-1"
 
 
+def _share_service_models() -> None:
+    """Every test makes fresh boto3 sessions, and each would parse botocore's JSON service
+    models again (about a second per test). The files never change: parse each once."""
+    from botocore.loaders import JSONFileLoader
+    if getattr(JSONFileLoader.load_file, "shared", False):
+        return
+    original = JSONFileLoader.load_file
+    cache: dict = {}
+
+    def load_file(self, file_path):
+        if file_path not in cache:
+            cache[file_path] = original(self, file_path)
+        return cache[file_path]
+
+    load_file.shared = True
+    JSONFileLoader.load_file = load_file
+
+
 class Platform:
     def __init__(self, start: float | None = None):
         # Start at the wall clock's time: moto stamps what it creates with real times.
@@ -31,13 +49,16 @@ class Platform:
 
     # ---- lifecycle ----------------------------------------------------------------------
     def start(self) -> "Platform":
+        _share_service_models()
         self._env = dict(os.environ)
         for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
             os.environ.pop(var, None)
         os.environ.update({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
                            "AWS_ACCESS_KEY_ID": "bootstrap", "AWS_SECRET_ACCESS_KEY": "bootstrap",
                            "CORRAL_PLATFORM_ACCOUNT_ID": PLATFORM_ACCOUNT_ID,
-                           "CORRAL_JWT_SECRET": secrets.token_urlsafe(48)})
+                           "CORRAL_JWT_SECRET": secrets.token_urlsafe(48),
+                           # Corral launches only its own images: skip moto's 6,000 defaults.
+                           "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         self._mock = mock_aws()
         self._mock.start()
         install()
@@ -70,6 +91,7 @@ class Platform:
 
     @staticmethod
     def _forget() -> None:
+        boto3.DEFAULT_SESSION = None  # it caches the credentials of the previous platform
         settings.reset()
         sessions.forget()
         catalog.forget()

@@ -45,6 +45,8 @@ def main() -> int:
     tick_seconds = float(os.environ.get("CORRAL_TICK_SECONDS", "60"))
     state_dir = Path(os.environ.get("CORRAL_STATE_DIR", ".corral"))
 
+    # Corral launches only its own images: skip loading moto's thousands of default AMIs.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     emulator = Emulator()
     endpoint = emulator.start()
     platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
@@ -80,6 +82,9 @@ def main() -> int:
         "workspace_uuid": demo.workspace.uuid, "organization_uuid": demo.organization.uuid,
         "external_id": demo.organization.external_id, "role_arn": demo.organization.role_arn,
         "customer_account_id": demo.customer_account_id, "aws_endpoint_url": endpoint,
+        # The demo customer account's (fake, emulator-only) keys: to look into that account.
+        "customer_aws_access_key_id": customer_creds["aws_access_key_id"],
+        "customer_aws_secret_access_key": customer_creds["aws_secret_access_key"],
     }
     state_dir.mkdir(parents=True, exist_ok=True)
     target = state_dir / "local.json"

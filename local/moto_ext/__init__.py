@@ -1,0 +1,45 @@
+"""Corral's extensions to moto 5.2.5 for what local mode needs and moto lacks.
+
+``install()`` monkeypatches moto's response/backend classes in this process,
+so it affects both ``moto.mock_aws()`` and a ``ThreadedMotoServer`` started
+here.  It is idempotent.  One module per extension:
+
+* ``placement_groups``   EC2 Create/Describe/DeletePlacementGroup(s)
+* ``launch_checks``      RunInstances/CreateFleet: image and placement checks
+* ``shared_images``      cross-account AMI sharing (DescribeImages, launch)
+* ``image_registration`` RegisterImage tags/attributes, distinct CreationDate
+* ``ssm_instance_information``  SSM DescribeInstanceInformation
+* ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
+"""
+
+from __future__ import annotations
+
+import threading
+
+from . import (
+    image_registration,
+    launch_checks,
+    placement_groups,
+    shared_images,
+    ssm_instance_information,
+    sts_trust,
+)
+
+__all__ = ["install"]
+
+_lock = threading.Lock()
+_EXTENSIONS = (
+    placement_groups,
+    shared_images,
+    image_registration,
+    launch_checks,
+    ssm_instance_information,
+    sts_trust,
+)
+
+
+def install() -> None:
+    """Apply every extension (safe to call any number of times)."""
+    with _lock:
+        for extension in _EXTENSIONS:
+            extension.install()

@@ -1,0 +1,193 @@
+"""Launch-time checks for RunInstances and CreateFleet.
+
+moto launches anything: unknown image ids, images of other accounts, and it
+ignores placement groups (CreateFleet even ignores the launch template's
+Placement).  Here, as on AWS:
+
+* the image (from ImageId, the fleet override or the launch template) must
+  be launchable by the caller: its own (moto's default AMIs included) or
+  shared with it, in this region; otherwise ``InvalidAMIID.NotFound``;
+* a placement group named by the request, override or launch template
+  (``Placement.GroupName`` or ``Placement.GroupId``) must exist in this
+  account and region; otherwise ``InvalidPlacementGroup.Unknown``.
+
+RunInstances fails with the error.  CreateFleet launches only from the
+launch-template/override combinations that pass; for an ``instant`` fleet
+each failing combination is reported in the response's ``Errors`` (as AWS
+does) and, if none pass, the fleet comes back with no instances.
+
+Launched instances record the group, so DescribeInstances shows
+``Placement.GroupName``/``GroupId`` and the ``placement-group-name`` filter
+works.  Instances from a shared image get its architecture and platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.ec2.exceptions import EC2ClientError, InvalidAMIIdError
+from moto.ec2.responses import EC2Response
+
+from ._patching import wrap_method
+from .placement_groups import PlacementGroup, find_placement_group
+from .shared_images import launchable_image
+
+
+@dataclass
+class Target:
+    image_id: str | None
+    group_name: str | None
+    group_id: str | None
+
+
+def _template_version(backend: Any, spec: dict[str, Any]) -> Any:
+    if spec.get("LaunchTemplateId"):
+        template = backend.get_launch_template(spec["LaunchTemplateId"])
+    elif spec.get("LaunchTemplateName"):
+        template = backend.get_launch_template_by_name(spec["LaunchTemplateName"])
+    else:
+        return None
+    return template.get_version(spec.get("Version") or template.default_version_number)
+
+
+def _target(*layers: dict[str, Any]) -> Target:
+    """Resolve image and placement from request layers, most specific first."""
+    image_id = next((layer["ImageId"] for layer in layers if layer.get("ImageId")), None)
+    placement: dict[str, Any] = {}
+    for layer in layers:
+        candidate = layer.get("Placement") or {}
+        if candidate.get("GroupName") or candidate.get("GroupId"):
+            placement = candidate
+            break
+    return Target(image_id, placement.get("GroupName"), placement.get("GroupId"))
+
+
+def _check(backend: Any, target: Target) -> tuple[Any, PlacementGroup | None]:
+    ami = None
+    if target.image_id:
+        ami = launchable_image(backend, target.image_id)
+        if ami is None:
+            raise InvalidAMIIdError(target.image_id)
+    group = None
+    if target.group_name or target.group_id:
+        group = find_placement_group(backend, target.group_name, target.group_id)
+    return ami, group
+
+
+def _record(backend: Any, instance: Any, ami: Any, group: PlacementGroup | None) -> None:
+    if group is not None:
+        instance.placement.group_name = group.name
+        instance.placement.group_id = group.id
+    if ami is not None and ami.id not in backend.amis:  # a shared image
+        instance.architecture = ami.architecture or instance.architecture
+        instance.platform = ami.platform
+        instance.virtualization_type = ami.virtualization_type or "hvm"
+        instance.root_device_name = ami.root_device_name
+
+
+def _run_instances(original: Any) -> Any:
+    def run_instances(self: Any) -> ActionResult:
+        backend = self.ec2_backend
+        request = {
+            "ImageId": self._get_param("ImageId"),
+            "Placement": self._get_param("Placement", {}),
+        }
+        template = self._get_param("LaunchTemplate", {})
+        version = _template_version(backend, template) if template else None
+        target = _target(request, version.data if version else {})
+        ami, group = _check(backend, target)
+        result = original(self)
+        for instance in result.result.instances:
+            _record(backend, instance, ami, group)
+        return result
+
+    return run_instances
+
+
+def _fleet_error(
+    err: EC2ClientError, version: Any, override: dict[str, Any], lifecycle: str
+) -> dict[str, Any]:
+    launch = {
+        "LaunchTemplateSpecification": {
+            "LaunchTemplateId": version.template.id,
+            "Version": str(version.number),
+        }
+    }
+    if override:
+        launch["Overrides"] = override
+    return {
+        "ErrorCode": err.code,
+        "ErrorMessage": err.message,
+        "LaunchTemplateAndOverrides": launch,
+        "Lifecycle": lifecycle,
+    }
+
+
+def _screen_configs(
+    backend: Any, configs: list[dict[str, Any]], lifecycle: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split the fleet's template/override combinations into kept and errors."""
+    kept, errors = [], []
+    for config in configs:
+        version = _template_version(backend, config.get("LaunchTemplateSpecification", {}))
+        if version is None:
+            kept.append(config)
+            continue
+        good = []
+        for override in config.get("Overrides") or [{}]:
+            try:
+                _check(backend, _target(override, version.data))
+            except EC2ClientError as err:
+                errors.append(_fleet_error(err, version, override, lifecycle))
+            else:
+                good.append(override)
+        if good:
+            kept.append({**config, "Overrides": good} if config.get("Overrides") else config)
+    return kept, errors
+
+
+def _record_fleet(backend: Any, fleet: Any) -> None:
+    launched = [(i["instance"], i.get("launch_spec")) for i in fleet.on_demand_instances]
+    launched += [(r.instance, r.launch_spec) for r in fleet.spot_requests]
+    for instance, launch_spec in launched:
+        if launch_spec is None or not launch_spec.launch_template_spec:
+            continue
+        version = _template_version(backend, launch_spec.launch_template_spec)
+        ami, group = _check(backend, _target(launch_spec.overrides or {}, version.data))
+        _record(backend, instance, ami, group)
+
+
+def _create_fleet(original: Any) -> Any:
+    def create_fleet(self: Any) -> ActionResult:
+        backend = self.ec2_backend
+        configs = self._get_param("LaunchTemplateConfigs", []) or []
+        capacity = self._get_param("TargetCapacitySpecification", {}) or {}
+        spot = capacity.get("DefaultTargetCapacityType") == "spot"
+        kept, errors = _screen_configs(backend, configs, "spot" if spot else "on-demand")
+        if errors and kept:
+            self.params["LaunchTemplateConfigs"] = kept
+        elif errors:  # nothing launchable: create the fleet, launch nothing
+            self.params["TargetCapacitySpecification"] = {
+                **capacity,
+                "TotalTargetCapacity": 0,
+                "OnDemandTargetCapacity": 0,
+                "SpotTargetCapacity": 0,
+            }
+        result = original(self)
+        fleet = backend.fleets[result.result["FleetId"]]
+        fleet.launch_template_configs = configs
+        fleet.target_capacity_specification = capacity
+        fleet.target_capacity = int(capacity.get("TotalTargetCapacity", 0))
+        _record_fleet(backend, fleet)
+        if errors and fleet.fleet_type == "instant":
+            result.result["Errors"] = errors
+        return result
+
+    return create_fleet
+
+
+def install() -> None:
+    wrap_method(EC2Response, "run_instances", _run_instances)
+    wrap_method(EC2Response, "create_fleet", _create_fleet)

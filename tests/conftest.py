@@ -17,3 +17,11 @@ def platform():
     from local.harness import Platform
     with Platform() as p:
         yield p
+
+
+@pytest.fixture(scope="module")
+def shared_platform():
+    """One platform for a module of tests that only read (or undo what they change)."""
+    from local.harness import Platform
+    with Platform() as p:
+        yield p

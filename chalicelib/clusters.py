@@ -19,8 +19,8 @@ def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
     return engine.commit(KIND, ws.uuid, cluster_uuid, 0, None, events).state
 
 
-def get(workspace_uuid: str, cluster_uuid: str, consistent: bool = False) -> Cluster | None:
-    row = aggregates.get(KIND, workspace_uuid, cluster_uuid, consistent=consistent)
+def get(workspace_uuid: str, cluster_uuid: str) -> Cluster | None:
+    row = aggregates.get(KIND, workspace_uuid, cluster_uuid)
     return Cluster.from_dict(row.state) if row else None
 
 
@@ -32,7 +32,7 @@ def remove(workspace_uuid: str, cluster_uuid: str) -> Cluster | None:
     """Request the removal. None if there is no such cluster; DomainError if not allowed."""
     task_uuid = identity.new_uuid()
     for _ in range(3):
-        row = aggregates.get(KIND, workspace_uuid, cluster_uuid, consistent=True)
+        row = aggregates.get(KIND, workspace_uuid, cluster_uuid)
         if row is None:
             return None
         state = Cluster.from_dict(row.state)

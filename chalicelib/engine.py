@@ -63,7 +63,7 @@ def commit(kind: str, workspace_uuid: str, uuid: str, version: int, state: Any,
                                             [to_record(e) for e in events], m.dump(new),
                                             changed, due)
         except aggregates.Conflict:
-            row = aggregates.get(kind, workspace_uuid, uuid, consistent=True)
+            row = aggregates.get(kind, workspace_uuid, uuid)
             state, version = m.load(row.state), row.version
             if not _allowed(m, state, events):
                 log.warning("dropped %s on %s %s v%s: no longer allowed",
@@ -94,7 +94,7 @@ def _enqueue(work: list[Work], delay_seconds: float = 0) -> None:
 def drive(work: Work) -> str:
     """Run the step pending at `work.version`, if it still is. Returns what happened."""
     m = _machine(work.kind)
-    row = aggregates.get(work.kind, work.workspace_uuid, work.uuid, consistent=True)
+    row = aggregates.get(work.kind, work.workspace_uuid, work.uuid)
     if row is None or row.version != work.version:
         return "stale"
     state = m.load(row.state)

@@ -45,7 +45,10 @@ def _row(item: StateItem) -> Row:
                None if item.claimed is None else int(item.claimed), item.due_at)
 
 
-def get(kind: str, workspace_uuid: str, uuid: str, consistent: bool = False) -> Row | None:
+# Reads are strongly consistent: a client that just created something reads it back at once
+# (the SDK GETs a cluster right after creating it, and a 404 there would end its wait).
+
+def get(kind: str, workspace_uuid: str, uuid: str, consistent: bool = True) -> Row | None:
     try:
         item = StateItem.get(*row_key(kind, workspace_uuid, uuid), consistent_read=consistent)
     except StateItem.DoesNotExist:
@@ -55,7 +58,8 @@ def get(kind: str, workspace_uuid: str, uuid: str, consistent: bool = False) -> 
 
 def list_rows(kind: str, workspace_uuid: str) -> list[Row]:
     pk, _ = row_key(kind, workspace_uuid, "")
-    return [_row(i) for i in StateItem.query(pk, StateItem.sk.startswith(f"{kind}#"))]
+    return [_row(i) for i in StateItem.query(pk, StateItem.sk.startswith(f"{kind}#"),
+                                              consistent_read=True)]
 
 
 def append(kind: str, workspace_uuid: str, uuid: str, expected_version: int,
@@ -150,13 +154,14 @@ def put_record(pk: str, sk: str, kind: str, body: dict, only_if_new: bool = Fals
 
 def get_record(pk: str, sk: str) -> dict | None:
     try:
-        return StateItem.get(pk, sk).body
+        return StateItem.get(pk, sk, consistent_read=True).body
     except StateItem.DoesNotExist:
         return None
 
 
 def query_records(pk: str, sk_prefix: str) -> list[dict]:
-    return [i.body for i in StateItem.query(pk, StateItem.sk.startswith(sk_prefix))]
+    return [i.body for i in StateItem.query(pk, StateItem.sk.startswith(sk_prefix),
+                                            consistent_read=True)]
 
 
 def events(kind: str, uuid: str) -> list[dict]:

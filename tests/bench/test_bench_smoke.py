@@ -1,0 +1,35 @@
+"""The benchmarks still run (at a tiny size): `make bench` is not part of `make test`, so this is
+what notices when a change breaks them. Figures are printed by the benchmarks, never asserted
+here, and timings least of all."""
+from __future__ import annotations
+
+from bench import api_calls, tick
+
+
+def test_api_calls_benchmark_runs():
+    result = api_calls.measure()
+    lines: list[str] = []
+    api_calls.report(result, out=lines.append)
+    for lifecycle in (result.first, result.second):
+        ops = lifecycle.ops()
+        assert ops[("EC2", "CreateFleet")] == 1
+        assert ops[("EC2", "TerminateInstances")] == 1
+        assert lifecycle.delivery()[("SQS", "ReceiveMessage")] >= 1
+    assert result.first.ops()[("EC2", "CreateVpc")] == 1      # the network, made once
+    assert result.second.ops()[("EC2", "CreateVpc")] == 0
+    assert result.poll, "the not-ready readiness poll was not seen"
+    text = "\n".join(lines)
+    assert "TOTAL" in text and "actual / minimum" in text
+
+
+def test_tick_benchmark_runs():
+    rows, scans, skipped = tick.measure(sizes=(10, 20), runs=1)
+    assert [r.clusters for r in rows] == [10, 20] and not skipped
+    for r in rows:
+        assert r.dynamodb_calls >= 1
+        assert r.redriven == tick.OVERDUE
+        assert r.sqs_calls >= 1
+    assert scans and scans[-1].items >= 20
+    lines: list[str] = []
+    tick.report(rows, scans, skipped, out=lines.append)
+    assert any("RUNNING" in line for line in lines)

@@ -11,14 +11,12 @@ SDK_STAMP := $(SDK_VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 # The official client pins pydantic v1: it gets a virtualenv of its own.
 $(SDK_STAMP):
 	$(PYTHON) -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SDK_VENV)/bin/python -m pip install --quiet bodosdk==2.3.2
 	touch $@
 

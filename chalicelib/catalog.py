@@ -9,7 +9,7 @@ from . import clock, identity, settings
 from .cloud import images, instance_types
 from .cloud.errors import CloudError
 from .cloud.sessions import customer_client
-from .cluster_steps import link_for
+from .linking import link_for
 from .identity import Workspace
 from .lifecycle import DomainError
 

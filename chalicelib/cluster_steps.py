@@ -2,21 +2,14 @@
 that say what happened (or engine.Wait when there is nothing new yet)."""
 from __future__ import annotations
 
-from . import clock, identity, settings
+from . import clock, settings
 from .cloud import fleet, network
 from .cloud.errors import CloudError
-from .cloud.sessions import Link, customer_client
+from .cloud.sessions import customer_client
 from .cloud import tags as t
 from .lifecycle import cluster as c
 from .lifecycle.cluster import Cluster, Step
-
-
-def link_for(organization_uuid: str) -> Link:
-    org = identity.get_organization(organization_uuid)
-    if org is None or not org.linked:
-        raise CloudError("AccountNotLinked", "the organization has no linked AWS account; "
-                         "link one in Settings first", transient=False)
-    return Link(org.role_arn, org.external_id, org.account_id)
+from .linking import link_for
 
 
 def cluster_tags(s: Cluster) -> dict:

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from . import identity
+from . import clock, identity
 from .cloud.errors import CloudError
 from .cloud.sessions import Link, call, customer_client
 from .identity import Organization
@@ -23,6 +23,30 @@ class LinkError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+LINK_TTL_SECONDS = 60
+_links: dict[str, tuple[Link, float]] = {}
+
+
+def link_for(organization_uuid: str) -> Link:
+    """The organization's link, read at most once a minute per process (every step needs it;
+    a re-linked account is picked up within the minute)."""
+    cached = _links.get(organization_uuid)
+    if cached and cached[1] > clock.now():
+        return cached[0]
+    org = identity.get_organization(organization_uuid)
+    if org is None or not org.linked:
+        raise CloudError("AccountNotLinked", "the organization has no linked AWS account; "
+                         "link one in Settings first", transient=False)
+    link = Link(org.role_arn, org.external_id, org.account_id)
+    _links[organization_uuid] = (link, clock.now() + LINK_TTL_SECONDS)
+    return link
+
+
+def forget() -> None:
+    """Drop cached links (tests)."""
+    _links.clear()
 
 
 def platform_policy() -> dict:
@@ -57,4 +81,5 @@ def verify_and_save(org: Organization, account_id: str, role_arn: str,
                         f"External ID ({e.reason}).") from e
     if seen != account_id:
         raise LinkError(f"The role acts in account {seen}, not {account_id}.")
+    _links.pop(org.uuid, None)
     return identity.save_link(org, account_id, role_arn, region)

@@ -11,7 +11,7 @@ import time
 import boto3
 from moto import mock_aws
 
-from chalicelib import catalog, clock, settings
+from chalicelib import catalog, clock, linking, settings
 from chalicelib.cloud import sessions
 from chalicelib.store import models, queue
 
@@ -95,6 +95,7 @@ class Platform:
         settings.reset()
         sessions.forget()
         catalog.forget()
+        linking.forget()
         queue.reset()
         models.configure()
 

@@ -1,0 +1,349 @@
+"""The Lambda package and its CloudFormation template, built the way production builds them:
+`chalice package --stage dev --merge-template .chalice/merge-template.json`, run in the repo.
+
+Chalice packages only app.py, chalicelib/ and vendor/ (following links); handlers/ reaches the
+zip through the committed link vendor/handlers -> ../handlers. This test proves it: it imports
+the app from the unzipped package alone, the way Lambda does.
+
+Offline and fast: chalice resolves requirements.txt with `pip download`. The test points pip
+at a wheelhouse made from the distributions already installed in this virtualenv (all pure
+Python), with no index, so the build never needs the network and packs the very versions the
+rest of the suite runs against."""
+from __future__ import annotations
+
+import filecmp
+import importlib.metadata as metadata
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+MERGE_TEMPLATE = ".chalice/merge-template.json"
+WORKER_HANDLER = "handlers.worker.on_work"
+TICK_HANDLER = "handlers.tick.on_tick"
+# AWS: set the source queue's visibility timeout to at least six times the function timeout.
+VISIBILITY_MARGIN = 6
+WIRED_ENV = {"CORRAL_STATE_TABLE": "StateTable", "CORRAL_EVENTS_TABLE": "EventsTable",
+             "CORRAL_WORK_QUEUE_URL": "WorkQueue", "CORRAL_JWT_SECRET_ARN": "JwtSigningSecret"}
+
+
+# ---- a wheelhouse from this virtualenv ----------------------------------------------------
+
+def _closure(requirements: Path) -> list[metadata.Distribution]:
+    """The installed distributions requirements.txt resolves to (markers evaluated here)."""
+    env = {**default_environment(), "extra": ""}
+    lines = [line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
+    todo = [Requirement(line) for line in lines if line and not line.startswith("-")]
+    seen: dict[str, metadata.Distribution] = {}
+    while todo:
+        req = todo.pop()
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        name = canonicalize_name(req.name)
+        if name in seen:
+            continue
+        dist = metadata.distribution(req.name)
+        assert dist.version in req.specifier, f"installed {req.name} {dist.version} !~ {req}"
+        seen[name] = dist
+        todo.extend(Requirement(r) for r in dist.requires or [])
+    return list(seen.values())
+
+
+def _rewheel(dist: metadata.Distribution, into: Path) -> Path:
+    """Pack an installed pure-Python distribution back into a wheel (its installed files
+    minus bytecode and scripts). Refuses anything that is not pure: Lambda needs its wheel."""
+    files = [f for f in dist.files or [] if not str(f).startswith("..")
+             and "__pycache__" not in f.parts and not str(f).endswith(".pyc")]
+    info = next(f for f in files if f.name == "WHEEL" and f.parent.name.endswith(".dist-info"))
+    wheel_meta = info.read_text()
+    assert "Root-Is-Purelib: true" in wheel_meta, f"{dist.metadata['Name']} is not pure Python"
+    tag = next(t for t in re.findall(r"^Tag: (\S+)$", wheel_meta, re.M) if t.startswith("py3"))
+    name = re.sub(r"[-_.]+", "_", dist.metadata["Name"])
+    target = into / f"{name}-{dist.version}-{tag}.whl"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as whl:
+        for f in files:
+            whl.write(f.locate(), str(f))
+    return target
+
+
+def _wheelhouse(into: Path) -> Path:
+    into.mkdir()
+    for dist in _closure(ROOT / "requirements.txt"):
+        _rewheel(dist, into)
+    return into
+
+
+# ---- the package --------------------------------------------------------------------------
+
+def _chalice() -> str:
+    exe = Path(sys.executable).with_name("chalice")
+    assert exe.exists(), f"chalice is not installed next to {sys.executable}"
+    return str(exe)
+
+
+def _quiet_env(**extra: str) -> dict[str, str]:
+    """This environment without anything that points at a real AWS account or at the project's
+    own settings."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "CORRAL_", "PIP_", "PYTHON"))}
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true", **extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("package")
+    wheels = _wheelhouse(tmp / "wheels")
+    out = tmp / "out"
+    cache = ROOT / ".chalice" / "deployments"
+    cached_before = set(cache.glob("*.zip")) if cache.exists() else set()
+    run = subprocess.run(
+        [_chalice(), "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=_quiet_env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_CONFIG_FILE=os.devnull,
+                       PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1"))
+    assert run.returncode == 0, f"chalice package failed:\n{run.stdout}\n{run.stderr}"
+    # Chalice keeps a copy of each package it builds in .chalice/deployments (17 MB, keyed
+    # by a hash of the code): forget ours, so test runs do not pile them up.
+    for made in (set(cache.glob("*.zip")) - cached_before) if cache.exists() else ():
+        if filecmp.cmp(made, out / "deployment.zip", shallow=False):
+            made.unlink()
+    template = json.loads((out / "sam.json").read_text())
+    return out, template
+
+
+@pytest.fixture(scope="module")
+def names(package):
+    with zipfile.ZipFile(package[0] / "deployment.zip") as z:
+        return set(z.namelist())
+
+
+@pytest.fixture(scope="module")
+def resources(package):
+    return package[1]["Resources"]
+
+
+def _functions(resources) -> dict[str, dict]:
+    """Handler string -> properties of every Lambda function in the template."""
+    return {r["Properties"]["Handler"]: r["Properties"] for r in resources.values()
+            if r["Type"] == "AWS::Serverless::Function"}
+
+
+def _dev(value) -> str:
+    """A physical name as the template declares it, for Stage=dev."""
+    if isinstance(value, dict):
+        value = value["Fn::Sub"]
+    return value.replace("${Stage}", STAGE)
+
+
+# ---- what the zip holds -------------------------------------------------------------------
+
+def test_the_zip_holds_the_app_chalicelib_and_the_handlers(names):
+    for required in ("app.py", "chalicelib/__init__.py", "chalicelib/policy/platform-policy.json",
+                     "chalicelib/store/models.py", "handlers/__init__.py", "handlers/worker.py",
+                     "handlers/tick.py", "pynamodb/__init__.py", "jwt/__init__.py"):
+        assert required in names, f"{required} is missing from the package"
+
+
+def test_the_zip_leaves_local_mode_tests_and_the_repo_out(names):
+    for name in names:
+        top = name.split("/", 1)[0]
+        assert top not in {"local", "tests", "vendor", "bench", ".chalice", ".venv", "moto"}, name
+
+
+# ---- what the template declares ----------------------------------------------------------
+
+def test_the_template_is_valid_cloudformation(package):
+    from cfnlint.api import lint_file
+    problems = [str(m) for m in lint_file(package[0] / "sam.json")]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_tables_match_the_models(resources):
+    from chalicelib.store.models import EventItem, StateItem
+
+    def keys(props):
+        types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+        return [(k["AttributeName"], k["KeyType"], types[k["AttributeName"]])
+                for k in props["KeySchema"]]
+
+    events, state = resources["EventsTable"], resources["StateTable"]
+    for table in (events, state):
+        assert table["Type"] == "AWS::DynamoDB::Table"
+        assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert table["DeletionPolicy"] == "Retain"
+    assert keys(events["Properties"]) == [("stream", "HASH", "S"), ("version", "RANGE", "N")]
+    assert keys(state["Properties"]) == [("pk", "HASH", "S"), ("sk", "RANGE", "S")]
+    (due,) = state["Properties"]["GlobalSecondaryIndexes"]
+    assert due["IndexName"] == StateItem.due.Meta.index_name
+    assert keys({"KeySchema": due["KeySchema"],
+                 "AttributeDefinitions": state["Properties"]["AttributeDefinitions"]}) == [
+        ("due_shard", "HASH", "S"), ("due_at", "RANGE", "N")]
+    assert due["Projection"] == {"ProjectionType": "ALL"}
+    # The names config.json gives `chalice deploy` are the ones the template creates.
+    config = json.loads((ROOT / ".chalice/config.json").read_text())
+    env = config["stages"][STAGE]["environment_variables"]
+    assert _dev(events["Properties"]["TableName"]) == env["CORRAL_EVENTS_TABLE"]
+    assert _dev(state["Properties"]["TableName"]) == env["CORRAL_STATE_TABLE"]
+    assert {EventItem.Meta.billing_mode, StateItem.Meta.billing_mode} == {"PAY_PER_REQUEST"}
+
+
+def test_the_work_queue_outlives_the_worker_and_dead_letters_after_five_receives(resources):
+    from local.stack import MAX_RECEIVES
+
+    queue, dlq = resources["WorkQueue"], resources["WorkDeadLetterQueue"]
+    assert queue["Type"] == dlq["Type"] == "AWS::SQS::Queue"
+    worker = _functions(resources)[WORKER_HANDLER]
+    assert worker["Timeout"] == 120
+    assert queue["Properties"]["VisibilityTimeout"] >= VISIBILITY_MARGIN * worker["Timeout"]
+    redrive = queue["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["WorkDeadLetterQueue", "Arn"]}
+    assert redrive["maxReceiveCount"] == MAX_RECEIVES
+    assert dlq["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_the_worker_consumes_the_work_queue_one_message_at_a_time(resources):
+    worker = _functions(resources)[WORKER_HANDLER]
+    (source,) = [e for e in worker["Events"].values() if e["Type"] == "SQS"]
+    # By reference, not by name: the mapping is created after the queue, and it is this
+    # stack's queue (the handler's `corral-work` is only the local emulator's name).
+    assert source["Properties"]["Queue"] == {"Fn::Sub": "${WorkQueue.Arn}"}
+    assert source["Properties"]["BatchSize"] == 1
+
+
+def test_the_tick_runs_every_minute(resources):
+    tick = _functions(resources)[TICK_HANDLER]
+    (schedule,) = [e for e in tick["Events"].values() if e["Type"] == "Schedule"]
+    assert schedule["Properties"]["Schedule"] == "rate(1 minute)"
+    assert tick["Timeout"] <= 60
+
+
+def test_the_jwt_secret_is_generated_64_characters_long(resources):
+    secret = resources["JwtSigningSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generate = secret["Properties"]["GenerateSecretString"]
+    assert generate["PasswordLength"] == 64 and generate["ExcludePunctuation"] is True
+    assert "SecretString" not in secret["Properties"]
+
+
+def test_every_function_is_wired_to_this_stacks_tables_queue_and_secret(resources):
+    functions = _functions(resources)
+    assert {"app.app", WORKER_HANDLER, TICK_HANDLER} <= set(functions)
+    for handler, props in functions.items():
+        variables = props["Environment"]["Variables"]
+        for name, resource in WIRED_ENV.items():
+            assert variables.get(name) == {"Ref": resource}, f"{handler}: {name}"
+        assert variables["CORRAL_PLATFORM_ACCOUNT_ID"] == "481633624848"
+        assert "CORRAL_JWT_SECRET" not in variables
+
+
+def test_the_roles_grant_what_the_stack_creates(resources):
+    """Each function's role carries .chalice/policy-dev.json, which must name the physical
+    resources the template creates for Stage=dev (and prod's file the same for prod)."""
+    policy_text = (ROOT / f".chalice/policy-{STAGE}.json").read_text()
+    prod = (ROOT / ".chalice/policy-prod.json").read_text()
+    assert prod == policy_text.replace(f"-{STAGE}-", "-prod-"), "policy files drifted apart"
+    roles = [r for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    assert roles
+    for role in roles:
+        assert role["Properties"]["Policies"][0]["PolicyDocument"] == json.loads(policy_text)
+    granted = {(action, res) for s in json.loads(policy_text)["Statement"]
+               for action in s["Action"]
+               for res in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+
+    def allows(action: str, arn: str) -> bool:
+        return any(a == action and re.fullmatch(re.escape(r).replace(r"\*", ".*"), arn)
+                   for a, r in granted)
+
+    props = {k: v["Properties"] for k, v in resources.items() if "Properties" in v}
+    account = "arn:aws:{}:us-east-1:111122223333:{}".format
+
+    def table(key: str) -> str:
+        return account("dynamodb", f"table/{_dev(props[key]['TableName'])}")
+
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                   "dynamodb:Query"):
+        assert allows(action, table("StateTable")), action
+    assert allows("dynamodb:PutItem", table("EventsTable"))
+    assert allows("dynamodb:Query", table("EventsTable"))
+    assert allows("dynamodb:Query", table("StateTable") + "/index/due")
+    assert not allows("dynamodb:Scan", table("StateTable"))
+    queue = account("sqs", _dev(props["WorkQueue"]["QueueName"]))
+    for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+                   "sqs:GetQueueAttributes"):
+        assert allows(action, queue), action
+    secret = account("secretsmanager",
+                     f"secret:{_dev(props['JwtSigningSecret']['Name'])}-AbCdEf")
+    assert allows("secretsmanager:GetSecretValue", secret)
+    assert allows("sts:AssumeRole", "arn:aws:iam::123456789012:role/BodoPlatformUser")
+    assert not allows("sts:AssumeRole", "arn:aws:iam::123456789012:role/Admin")
+    assert allows("ec2:ModifyImageAttribute", "arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0")
+    assert allows("ec2:DescribeImages", "*")
+    assert allows("logs:PutLogEvents", account("logs", "log-group:/aws/lambda/x:log-stream:y"))
+
+
+def test_the_stages_differ_only_by_name_and_local_sets_no_environment():
+    """`local` is what chalice.test.Client(app, stage_name="local") loads: it must not put
+    anything in the environment the tests and the local runner set themselves."""
+    stages = json.loads((ROOT / ".chalice/config.json").read_text())["stages"]
+    assert "environment_variables" not in stages["local"]
+    assert json.dumps(stages["prod"]) == re.sub(r"-dev\b", "-prod", json.dumps(stages["dev"]))
+    assert stages["dev"]["autogen_policy"] is False
+    assert stages["dev"]["lambda_functions"]["on_work"]["lambda_timeout"] == 120
+    assert (int(stages["dev"]["environment_variables"]["CORRAL_STEP_LEASE_SECONDS"])
+            > stages["dev"]["lambda_functions"]["on_work"]["lambda_timeout"])
+
+
+# ---- the package runs on its own ----------------------------------------------------------
+
+PROBE = """
+import importlib, json, sys
+import app
+from app import app as chalice_app
+handlers = {}
+for handler in sys.argv[1:]:
+    module, _, name = handler.rpartition(".")
+    handlers[handler] = callable(getattr(importlib.import_module(module), name))
+mods = {m: getattr(sys.modules[m], "__file__", None) for m in
+        ("app", "chalicelib", "handlers", "handlers.worker", "handlers.tick", "chalice",
+         "pynamodb", "jwt")}
+try:
+    import local
+    local_found = local.__file__
+except ImportError:
+    local_found = None
+print(json.dumps({"routes": sorted(chalice_app.routes), "handlers": handlers, "modules": mods,
+                  "local": local_found, "path": sys.path}))
+"""
+
+
+def test_the_app_imports_from_the_unzipped_package_alone(package, resources, tmp_path):
+    unzipped = tmp_path / "task"  # Lambda's /var/task
+    with zipfile.ZipFile(package[0] / "deployment.zip") as z:
+        z.extractall(unzipped)
+    site_packages = sysconfig.get_paths()["purelib"]
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, *sorted(_functions(resources))],
+        cwd=unzipped, capture_output=True, text=True, timeout=120,
+        env=_quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
+                       PYTHONDONTWRITEBYTECODE="1"))
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "/v1/clusters" in found["routes"]
+    assert found["handlers"] == {h: True for h in _functions(resources)}
+    for module, path in found["modules"].items():
+        assert path and Path(path).is_relative_to(unzipped), f"{module} came from {path}"
+    assert found["local"] is None
+    assert str(ROOT) not in found["path"]

@@ -26,6 +26,10 @@ def run(step: Step, s: Cluster):
         if step == Step.ENSURE_NETWORK:
             n = network.ensure(ec2, s.organization_uuid)
             return [c.NetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+        if step == Step.ENSURE_ACCESS_GROUP:
+            group = fleet.ensure_access_group(ec2, s.uuid, s.network["vpc_id"],
+                                              list(s.spec.allowed_ips), cluster_tags(s))
+            return [c.AccessGroupReady(group, now)]
         if step == Step.ENSURE_PLACEMENT_GROUP:
             return [c.PlacementGroupReady(fleet.ensure_placement_group(ec2, s.uuid, cluster_tags(s)), now)]
         if step == Step.ENSURE_LAUNCH_TEMPLATE:
@@ -58,6 +62,9 @@ def run(step: Step, s: Cluster):
         if step == Step.DELETE_PLACEMENT_GROUP:
             fleet.delete_placement_group(ec2, s.placement_group)
             return [c.PlacementGroupDeleted(now)]
+        if step == Step.DELETE_ACCESS_GROUP:
+            fleet.delete_security_group(ec2, s.access_group_id)
+            return [c.AccessGroupDeleted(now)]
         if step == Step.FINISH_REMOVAL:
             return [c.ClusterRemoved(now)]
     except CloudError as e:
@@ -71,7 +78,7 @@ def launch_spec(s: Cluster) -> fleet.LaunchSpec:
     return fleet.LaunchSpec(
         cluster_uuid=s.uuid, image_id=s.spec.image_id, instance_type=s.spec.instance_type,
         count=s.spec.workers_quantity, subnet_id=s.network["subnet_id"],
-        security_group_id=s.network["security_group_id"],
+        security_group_ids=tuple(g for g in (s.network["security_group_id"], s.access_group_id) if g),
         placement_group=s.placement_group or fleet.resource_name(s.uuid),
         efa=s.spec.accelerated_networking, tags=cluster_tags(s),
         ssh_public_key=s.spec.ssh_public_key)

@@ -21,7 +21,7 @@ class LaunchSpec:
     instance_type: str
     count: int
     subnet_id: str
-    security_group_id: str
+    security_group_ids: tuple[str, ...]
     placement_group: str
     efa: bool
     tags: dict
@@ -49,6 +49,23 @@ def ensure_placement_group(ec2, cluster_uuid: str, tags: dict) -> str:
     return name
 
 
+def ensure_access_group(ec2, cluster_uuid: str, vpc_id: str, cidrs: list[str], tags: dict) -> str:
+    """The cluster's own security group: SSH (22/tcp) from the user's allowed addresses."""
+    name = resource_name(cluster_uuid)
+    found = call(ec2.describe_security_groups, Filters=[
+        {"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc_id]}])
+    if found["SecurityGroups"]:
+        return found["SecurityGroups"][0]["GroupId"]
+    group_id = call(ec2.create_security_group, GroupName=name, VpcId=vpc_id,
+                    Description="Corral cluster: SSH from the addresses its owner allowed",
+                    TagSpecifications=[t.spec("security-group", tags)])["GroupId"]
+    v4 = [{"CidrIp": c} for c in cidrs if ":" not in c]
+    v6 = [{"CidrIpv6": c} for c in cidrs if ":" in c]
+    call(ec2.authorize_security_group_ingress, GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": v4, "Ipv6Ranges": v6}])
+    return group_id
+
+
 def ensure_launch_template(ec2, spec: LaunchSpec) -> str:
     name = resource_name(spec.cluster_uuid)
     try:
@@ -58,7 +75,7 @@ def ensure_launch_template(ec2, spec: LaunchSpec) -> str:
     except CloudError as e:
         if e.code not in ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"):
             raise
-    interface = {"DeviceIndex": 0, "SubnetId": spec.subnet_id, "Groups": [spec.security_group_id],
+    interface = {"DeviceIndex": 0, "SubnetId": spec.subnet_id, "Groups": list(spec.security_group_ids),
                  "AssociatePublicIpAddress": True, "DeleteOnTermination": True}
     if spec.efa:
         interface["InterfaceType"] = "efa"
@@ -191,6 +208,14 @@ def delete_launch_template(ec2, launch_template_id: str) -> None:
     except CloudError as e:
         if e.code not in ("InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed",
                           "InvalidLaunchTemplateName.NotFoundException"):
+            raise
+
+
+def delete_security_group(ec2, group_id: str) -> None:
+    try:
+        call(ec2.delete_security_group, GroupId=group_id)
+    except CloudError as e:
+        if e.code != "InvalidGroup.NotFound":
             raise
 
 

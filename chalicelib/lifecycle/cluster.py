@@ -97,6 +97,13 @@ class NetworkReady:
 
 
 @event
+class AccessGroupReady:
+    """The cluster's own security group, letting SSH in from the user's allowed IPs."""
+    group_id: str
+    at: float
+
+
+@event
 class PlacementGroupReady:
     name: str
     at: float
@@ -154,6 +161,11 @@ class PlacementGroupDeleted:
 
 
 @event
+class AccessGroupDeleted:
+    at: float
+
+
+@event
 class ClusterRemoved:
     at: float
 
@@ -170,6 +182,7 @@ REMOVABLE = (S.NEW, S.INPROGRESS, S.INITIALIZING, S.RUNNING, S.PAUSED, S.STOPPED
 TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     (None, ClusterRequested): S.NEW,
     **{(s, NetworkReady): S.INPROGRESS for s in LAUNCHING},
+    (S.INPROGRESS, AccessGroupReady): S.INPROGRESS,
     (S.INPROGRESS, PlacementGroupReady): S.INPROGRESS,
     (S.INPROGRESS, LaunchTemplateReady): S.INPROGRESS,
     (S.INPROGRESS, FleetLaunched): S.INPROGRESS,
@@ -177,11 +190,12 @@ TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     **{(s, LaunchFailed): S.FAILED for s in LAUNCHING},
     **{(s, RemovalRequested): S.TERMINATING for s in REMOVABLE},
     **{(s, late): s for s in TEARING_DOWN
-       for late in (PlacementGroupReady, LaunchTemplateReady, FleetLaunched)},
+       for late in (AccessGroupReady, PlacementGroupReady, LaunchTemplateReady, FleetLaunched)},
     **{(s, InstancesTerminating): s for s in TEARING_DOWN},
     **{(s, InstancesTerminated): s for s in TEARING_DOWN},
     **{(s, LaunchTemplateDeleted): s for s in TEARING_DOWN},
     **{(s, PlacementGroupDeleted): s for s in TEARING_DOWN},
+    **{(s, AccessGroupDeleted): s for s in TEARING_DOWN},
     (S.TERMINATING, ClusterRemoved): S.TERMINATED,
 }
 
@@ -190,6 +204,7 @@ class Step(str, Enum):
     """The side effect a cluster waits for; derived from state, never stored."""
 
     ENSURE_NETWORK = "ENSURE_NETWORK"
+    ENSURE_ACCESS_GROUP = "ENSURE_ACCESS_GROUP"
     ENSURE_PLACEMENT_GROUP = "ENSURE_PLACEMENT_GROUP"
     ENSURE_LAUNCH_TEMPLATE = "ENSURE_LAUNCH_TEMPLATE"
     LAUNCH_FLEET = "LAUNCH_FLEET"
@@ -198,6 +213,7 @@ class Step(str, Enum):
     AWAIT_TERMINATION = "AWAIT_TERMINATION"
     DELETE_LAUNCH_TEMPLATE = "DELETE_LAUNCH_TEMPLATE"
     DELETE_PLACEMENT_GROUP = "DELETE_PLACEMENT_GROUP"
+    DELETE_ACCESS_GROUP = "DELETE_ACCESS_GROUP"
     FINISH_REMOVAL = "FINISH_REMOVAL"
 
 
@@ -219,6 +235,7 @@ class Cluster:
     updated_at: float
     in_state_since: float
     network: dict | None = None
+    access_group_id: str | None = None
     placement_group: str | None = None
     launch_template_id: str | None = None
     instances: Instances = Instances.NONE
@@ -246,6 +263,7 @@ class Cluster:
             "updated_at": self.updated_at,
             "in_state_since": self.in_state_since,
             "network": self.network,
+            "access_group_id": self.access_group_id,
             "placement_group": self.placement_group,
             "launch_template_id": self.launch_template_id,
             "instances": self.instances.value,
@@ -268,6 +286,7 @@ class Cluster:
             updated_at=d["updated_at"],
             in_state_since=d["in_state_since"],
             network=d.get("network"),
+            access_group_id=d.get("access_group_id"),
             placement_group=d.get("placement_group"),
             launch_template_id=d.get("launch_template_id"),
             instances=Instances(d.get("instances", "NONE")),
@@ -310,6 +329,10 @@ def _apply(s: Cluster, e: Any) -> Cluster:
         net = {"vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
         return replace(s, network=net).with_task(
             TaskMove.PROGRESS, f"Network ready: {e.vpc_id}, subnet {e.subnet_id}", at)
+    if isinstance(e, AccessGroupReady):
+        return replace(s, access_group_id=e.group_id).with_task(
+            TaskMove.PROGRESS, f"Security group {e.group_id} lets SSH in from "
+                               f"{', '.join(s.spec.allowed_ips)}", at)
     if isinstance(e, PlacementGroupReady):
         return replace(s, placement_group=e.name).with_task(
             TaskMove.PROGRESS, f"Placement group {e.name} ready", at)
@@ -345,6 +368,9 @@ def _apply(s: Cluster, e: Any) -> Cluster:
     if isinstance(e, PlacementGroupDeleted):
         return replace(s, placement_group=None).with_task(
             TaskMove.PROGRESS, "Placement group deleted", at)
+    if isinstance(e, AccessGroupDeleted):
+        return replace(s, access_group_id=None).with_task(
+            TaskMove.PROGRESS, "Security group deleted", at)
     if isinstance(e, ClusterRemoved):
         return s.with_task(TaskMove.FINISH, "Cluster removed", at)
     raise ValueError(f"unhandled event {type(e).__name__}")  # pragma: no cover
@@ -381,6 +407,8 @@ def next_step(s: Cluster) -> Step | None:
     if s.status in LAUNCHING:
         if s.network is None:
             return Step.ENSURE_NETWORK
+        if s.spec.allowed_ips and s.access_group_id is None:
+            return Step.ENSURE_ACCESS_GROUP
         if s.placement_group is None:
             return Step.ENSURE_PLACEMENT_GROUP
         if s.launch_template_id is None:
@@ -399,6 +427,8 @@ def next_step(s: Cluster) -> Step | None:
             return Step.DELETE_LAUNCH_TEMPLATE
         if s.placement_group is not None:
             return Step.DELETE_PLACEMENT_GROUP
+        if s.access_group_id is not None:
+            return Step.DELETE_ACCESS_GROUP
         if s.status == S.TERMINATING:
             return Step.FINISH_REMOVAL
     return None

@@ -68,6 +68,15 @@ def test_sdk_junk_keys_are_ignored_and_options_are_kept(platform):
     tags = {t["Key"]: t["Value"] for t in instance["Tags"]}
     assert tags["team"] == "data" and tags["corral:workspace"] == platform.demo.workspace.uuid
     assert instance["InstanceType"] == "c5n.18xlarge"
+    groups = platform.customer("ec2").describe_security_groups(
+        GroupIds=[g["GroupId"] for g in instance["SecurityGroups"]])["SecurityGroups"]
+    ssh = [p for g in groups for p in g["IpPermissions"] if p.get("FromPort") == 22]
+    assert [r["CidrIp"] for r in ssh[0]["IpRanges"]] == ["203.0.113.7/32"]
+    platform.request("DELETE", f"/v1/clusters/{c['uuid']}")
+    platform.settle()
+    left = platform.customer("ec2").describe_security_groups(Filters=[
+        {"Name": "tag:corral:cluster", "Values": [c["uuid"]]}])["SecurityGroups"]
+    assert left == []
 
 
 def test_unknown_cluster_is_404_and_list_pages(platform):

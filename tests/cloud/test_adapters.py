@@ -26,7 +26,7 @@ def ssm(platform):
 def spec(net, image_id, count=2, **kw):
     return fleet.LaunchSpec(cluster_uuid=CLUSTER, image_id=image_id, instance_type="c5.2xlarge",
                             count=count, subnet_id=net.subnet_id,
-                            security_group_id=net.security_group_id,
+                            security_group_ids=(net.security_group_id,),
                             placement_group=fleet.resource_name(CLUSTER), efa=False,
                             tags={"corral:cluster": CLUSTER, "corral:organization": "o"}, **kw)
 

@@ -22,6 +22,8 @@ def requested(at=0.0):
 
 EVENT_POOL = [
     lambda at: c.NetworkReady("vpc-1", "subnet-1", "sg-1", at),
+    lambda at: c.AccessGroupReady("sg-2", at),
+    lambda at: c.AccessGroupDeleted(at),
     lambda at: c.PlacementGroupReady("pg", at),
     lambda at: c.LaunchTemplateReady("lt-1", at),
     lambda at: c.FleetLaunched(("i-1", "i-2"), at),
@@ -159,7 +161,8 @@ def test_folding_random_events_never_reaches_a_state_the_table_forbids(choices):
             assert state.nodes and c.next_step(state) is None
         # Whatever the cluster still holds is being released unless it is running or launching.
         if state.status in (S.FAILED, S.TERMINATING) and (
-                state.instances != Instances.RELEASED or state.launch_template_id or state.placement_group):
+                state.instances != Instances.RELEASED or state.launch_template_id
+                or state.placement_group or state.access_group_id):
             assert c.next_step(state) is not None
         assert c.Cluster.from_dict(state.to_dict()) == state
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from .. import catalog
 from ..identity import Workspace
 from ..lifecycle.cluster import Cluster, ClusterSpec
-from ..lifecycle.task import Task
 from . import validate as v
 from .http import invalid
 from .render import iso
@@ -86,12 +85,6 @@ def render(c: Cluster) -> dict:
         "failureReason": c.failure,
         "taskUUID": c.task.uuid,
     }
-
-
-def render_task(t: Task) -> dict:
-    return {"uuid": t.uuid, "operation": t.operation, "resourceUUID": t.resource_uuid,
-            "status": t.status.value, "details": list(t.details),
-            "createdAt": iso(t.created_at), "updatedAt": iso(t.updated_at)}
 
 
 ORDERINGS = {

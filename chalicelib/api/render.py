@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from ..cloud.images import Image
 from ..cloud.instance_types import InstanceType
 from ..identity import Workspace
+from ..lifecycle.task import Task
 
 
 def iso(ts: float | None) -> str | None:
@@ -33,3 +34,9 @@ def instance_types(found: list[InstanceType]) -> list[dict]:
     return [{"label": "Instance types", "options": [
         {"label": {"name": t.name, "vcpus": t.vcpus, "cores": t.cores, "memory": t.memory_mib,
                    "acceleratedNetworking": t.efa, "efa": t.efa}} for t in found]}]
+
+
+def render_task(t: Task) -> dict:
+    return {"uuid": t.uuid, "operation": t.operation, "resourceUUID": t.resource_uuid,
+            "status": t.status.value, "details": list(t.details),
+            "createdAt": iso(t.created_at), "updatedAt": iso(t.updated_at)}

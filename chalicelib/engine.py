@@ -43,7 +43,7 @@ def _machine(kind: str) -> Machine:
         raise BadMessage(f"unknown kind {kind!r}") from None
 
 
-def commit(kind: str, workspace_uuid: str, uuid: str, version: int, state: Any,
+def commit(kind: str, scope: str, uuid: str, version: int, state: Any,
            events: list, retries: int = 3) -> Committed | None:
     """Append `events` after `version` and enqueue the step they leave pending.
 
@@ -59,11 +59,11 @@ def commit(kind: str, workspace_uuid: str, uuid: str, version: int, state: Any,
         pending = m.next_step(new)
         due = clock.now() + settings.get().step_lease_seconds if pending else None
         try:
-            new_version = aggregates.append(kind, workspace_uuid, uuid, version,
+            new_version = aggregates.append(kind, scope, uuid, version,
                                             [to_record(e) for e in events], m.dump(new),
                                             changed, due)
         except aggregates.Conflict:
-            row = aggregates.get(kind, workspace_uuid, uuid)
+            row = aggregates.get(kind, scope, uuid)
             state, version = m.load(row.state), row.version
             if not _allowed(m, state, events):
                 log.warning("dropped %s on %s %s v%s: no longer allowed",
@@ -71,7 +71,7 @@ def commit(kind: str, workspace_uuid: str, uuid: str, version: int, state: Any,
                 return None
             continue
         if pending:
-            _enqueue([Work(kind, workspace_uuid, uuid, new_version)])
+            _enqueue([Work(kind, scope, uuid, new_version)])
         return Committed(new, new_version)
     raise aggregates.Conflict(f"{kind} {uuid}: too many concurrent writers")
 
@@ -94,7 +94,7 @@ def _enqueue(work: list[Work], delay_seconds: float = 0) -> None:
 def drive(work: Work) -> str:
     """Run the step pending at `work.version`, if it still is. Returns what happened."""
     m = _machine(work.kind)
-    row = aggregates.get(work.kind, work.workspace_uuid, work.uuid)
+    row = aggregates.get(work.kind, work.scope, work.uuid)
     if row is None or row.version != work.version:
         return "stale"
     state = m.load(row.state)
@@ -103,7 +103,7 @@ def drive(work: Work) -> str:
         return "idle"
     now = clock.now()
     s = settings.get()
-    if not aggregates.claim(work.kind, work.workspace_uuid, work.uuid, work.version, now,
+    if not aggregates.claim(work.kind, work.scope, work.uuid, work.version, now,
                             s.step_lease_seconds):
         return "busy"
     try:
@@ -113,21 +113,21 @@ def drive(work: Work) -> str:
         # account we cannot act in right now: try again later, the step stays pending.
         log.warning("%s %s %s: %s; retrying in %ss", work.kind, work.uuid, step.value,
                     e.reason, RETRY_SECONDS)
-        aggregates.release(work.kind, work.workspace_uuid, work.uuid, work.version,
+        aggregates.release(work.kind, work.scope, work.uuid, work.version,
                            now + RETRY_SECONDS)
         return "retry"
     if isinstance(outcome, Wait):
-        aggregates.release(work.kind, work.workspace_uuid, work.uuid, work.version,
+        aggregates.release(work.kind, work.scope, work.uuid, work.version,
                            now + outcome.seconds)
         _enqueue([work], delay_seconds=outcome.seconds)
         return "wait"
-    commit(work.kind, work.workspace_uuid, work.uuid, work.version, state, outcome)
+    commit(work.kind, work.scope, work.uuid, work.version, state, outcome)
     return step.value
 
 
 def redrive(now: float) -> int:
     """Enqueue every aggregate whose pending step is overdue. Returns how many."""
-    work = [Work(r.kind, r.workspace_uuid, r.uuid, r.version) for r in aggregates.overdue(now)]
+    work = [Work(r.kind, r.scope, r.uuid, r.version) for r in aggregates.overdue(now)]
     if work:
         queue.send(work)
     return len(work)

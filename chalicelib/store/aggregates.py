@@ -1,9 +1,10 @@
 """The event store: append events and the projection row in one transaction, conditional on the
 version the writer read; claim a pending step; find overdue steps for the tick.
 
-An aggregate lives in a workspace: its events are the stream "<kind>#<uuid>", its projection row
-is (pk "ws#<workspace>", sk "<kind>#<uuid>"), so a read is one GetItem scoped to the caller's
-workspace and another tenant's aggregate is simply not found.
+An aggregate lives in a scope, the workspace or organization that owns it: its events are the
+stream "<kind>#<uuid>", its projection row is (pk "scope#<scope uuid>", sk "<kind>#<uuid>"), so
+a read is one GetItem scoped to the caller's workspace or organization, and another tenant's
+aggregate is simply not found.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class Conflict(Exception):
 @dataclass(frozen=True)
 class Row:
     kind: str
-    workspace_uuid: str
+    scope: str
     uuid: str
     version: int
     state: dict
@@ -35,8 +36,8 @@ def stream_key(kind: str, uuid: str) -> str:
     return f"{kind}#{uuid}"
 
 
-def row_key(kind: str, workspace_uuid: str, uuid: str) -> tuple[str, str]:
-    return f"ws#{workspace_uuid}", f"{kind}#{uuid}"
+def row_key(kind: str, scope: str, uuid: str) -> tuple[str, str]:
+    return f"scope#{scope}", f"{kind}#{uuid}"
 
 
 def _row(item: StateItem) -> Row:
@@ -48,21 +49,21 @@ def _row(item: StateItem) -> Row:
 # Reads are strongly consistent: a client that just created something reads it back at once
 # (the SDK GETs a cluster right after creating it, and a 404 there would end its wait).
 
-def get(kind: str, workspace_uuid: str, uuid: str, consistent: bool = True) -> Row | None:
+def get(kind: str, scope: str, uuid: str, consistent: bool = True) -> Row | None:
     try:
-        item = StateItem.get(*row_key(kind, workspace_uuid, uuid), consistent_read=consistent)
+        item = StateItem.get(*row_key(kind, scope, uuid), consistent_read=consistent)
     except StateItem.DoesNotExist:
         return None
     return _row(item)
 
 
-def list_rows(kind: str, workspace_uuid: str) -> list[Row]:
-    pk, _ = row_key(kind, workspace_uuid, "")
+def list_rows(kind: str, scope: str) -> list[Row]:
+    pk, _ = row_key(kind, scope, "")
     return [_row(i) for i in StateItem.query(pk, StateItem.sk.startswith(f"{kind}#"),
                                               consistent_read=True)]
 
 
-def append(kind: str, workspace_uuid: str, uuid: str, expected_version: int,
+def append(kind: str, scope: str, uuid: str, expected_version: int,
            records: list[dict], state: dict, tasks: Iterable[dict] = (),
            due_at: float | None = None) -> int:
     """Write `records` as versions expected_version+1.. with the new projection, atomically.
@@ -71,7 +72,7 @@ def append(kind: str, workspace_uuid: str, uuid: str, expected_version: int,
     version. `due_at` is when the tick should re-drive the aggregate if no worker has moved
     it on (None: nothing pending). Writing the row clears any step claim.
     """
-    pk, sk = row_key(kind, workspace_uuid, uuid)
+    pk, sk = row_key(kind, scope, uuid)
     version = expected_version + len(records)
     row = StateItem(pk, sk, kind=kind, body=state, version=version,
                     due_shard=DUE_SHARD if due_at is not None else None, due_at=due_at)
@@ -99,11 +100,11 @@ def _is_conditional_failure(e: TransactWriteError) -> bool:
     return e.cause_response_code == "TransactionCanceledException" and not reasons
 
 
-def claim(kind: str, workspace_uuid: str, uuid: str, version: int, now: float,
+def claim(kind: str, scope: str, uuid: str, version: int, now: float,
           lease_seconds: float) -> bool:
     """Take the step pending at `version` for `lease_seconds`. False if the aggregate moved on
     or another worker holds an unexpired claim on that step (a duplicate delivery)."""
-    item = StateItem(*row_key(kind, workspace_uuid, uuid))
+    item = StateItem(*row_key(kind, scope, uuid))
     free = (StateItem.claimed.does_not_exist() | (StateItem.claimed != version)
             | (StateItem.due_at <= now))
     try:
@@ -118,10 +119,10 @@ def claim(kind: str, workspace_uuid: str, uuid: str, version: int, now: float,
     return True
 
 
-def release(kind: str, workspace_uuid: str, uuid: str, version: int, due_at: float) -> bool:
+def release(kind: str, scope: str, uuid: str, version: int, due_at: float) -> bool:
     """Give the step back, to be tried again at `due_at` (a poll that saw no change yet, or a
     passing AWS error). False if the aggregate moved on meanwhile."""
-    item = StateItem(*row_key(kind, workspace_uuid, uuid))
+    item = StateItem(*row_key(kind, scope, uuid))
     try:
         item.update(actions=[StateItem.claimed.remove(), StateItem.due_shard.set(DUE_SHARD),
                              StateItem.due_at.set(due_at)],

@@ -23,7 +23,7 @@ class BadMessage(ValueError):
 @dataclass(frozen=True)
 class Work:
     kind: str
-    workspace_uuid: str
+    scope: str
     uuid: str
     version: int
 
@@ -38,15 +38,15 @@ def parse(body: str) -> Work:
         raise BadMessage(f"not JSON: {e}") from None
     if not isinstance(d, dict):
         raise BadMessage("not a JSON object")
-    for key in ("kind", "workspace_uuid", "uuid"):
+    for key in ("kind", "scope", "uuid"):
         if not isinstance(d.get(key), str):
             raise BadMessage(f"field {key!r} missing or not a string")
-    for key in ("workspace_uuid", "uuid"):
+    for key in ("scope", "uuid"):
         if not UUID.match(d[key]):
             raise BadMessage(f"field {key!r} is not a UUID")
     if type(d.get("version")) is not int or d["version"] < 1:
         raise BadMessage("field 'version' missing or not a positive integer")
-    return Work(d["kind"], d["workspace_uuid"], d["uuid"], d["version"])
+    return Work(d["kind"], d["scope"], d["uuid"], d["version"])
 
 
 def client():

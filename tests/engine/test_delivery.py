@@ -118,8 +118,8 @@ def test_malformed_messages_fail_loudly_and_stay_on_the_queue(platform):
 
 @pytest.mark.parametrize("body, error", [
     ("[]", "not a JSON object"),
-    ('{"kind": "cluster", "workspace_uuid": "x", "uuid": "y", "version": 1}', "not a UUID"),
-    ('{"kind": "cluster", "workspace_uuid": "%s", "uuid": "%s", "version": "1"}' % (
+    ('{"kind": "cluster", "scope": "x", "uuid": "y", "version": 1}', "not a UUID"),
+    ('{"kind": "cluster", "scope": "%s", "uuid": "%s", "version": "1"}' % (
         "0" * 8 + "-0000-0000-0000-" + "0" * 12, "0" * 8 + "-0000-0000-0000-" + "0" * 12),
      "positive integer"),
 ])

@@ -182,12 +182,11 @@ def readiness(ec2, ssm, instance_ids: list[str]) -> Readiness:
 
 def terminate(ec2, cluster_uuid: str, recorded_ids: list[str]) -> list[str]:
     """Terminate every instance of the cluster: those recorded and any found by tag."""
-    ids = sorted(set(recorded_ids) | {i["InstanceId"] for i in cluster_instances(ec2, cluster_uuid)})
-    live = ids and [i["InstanceId"] for r in call(ec2.describe_instances, InstanceIds=ids)["Reservations"]
-                    for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+    live = {i["InstanceId"] for i in cluster_instances(ec2, cluster_uuid)}
     if live:
-        call(ec2.terminate_instances, InstanceIds=live)
-    return ids
+        call(ec2.terminate_instances, InstanceIds=sorted(live))
+    # Recorded instances the tag search did not find are already terminated (or gone).
+    return sorted(live | set(recorded_ids))
 
 
 def all_terminated(ec2, instance_ids: list[str]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from . import clock, identity, settings
+from . import clock, identity, image_shares, settings
 from .cloud import images, instance_types
 from .cloud.errors import CloudError
 from .cloud.sessions import customer_client
@@ -18,30 +18,67 @@ _lock = threading.Lock()
 _types: dict[tuple[str, str], tuple[float, list]] = {}
 
 
-def _ec2(ws: Workspace):
+def _ec2(ws: Workspace, what: str):
     try:
         return customer_client(link_for(ws.organization_uuid), "ec2", ws.region)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e)) from e
+        raise DomainError(_credentials_problem(e, what)) from e
 
 
-def _credentials_problem(e: CloudError) -> str:
+# The manual's notes under "Creating Clusters", said where the list would have been.
+INSTANCE_TYPES = "instance types"
+BODO_VERSIONS = "Bodo versions"
+
+
+def _credentials_problem(e: CloudError, what: str) -> str:
+    grant = (" and that Bodo's AMIs have been shared with your account"
+             if what == BODO_VERSIONS else "")
     if e.code == "AccountNotLinked":
-        return ("No AWS account is linked to this organization yet: set the AWS credentials "
-                "(account id and role ARN) in Settings.")
-    return ("The AWS credentials in Settings are not valid: the platform cannot act in your "
-            f"account ({e.reason}). Check the role ARN, its trust policy and the External ID.")
+        return (f"The {what} cannot be listed: no AWS account is linked to this organization "
+                "yet. Enter the AWS credentials (account id, role ARN and region) in Settings"
+                f"{grant}.")
+    return (f"The {what} cannot be listed: the AWS credentials in Settings are not entered "
+            f"properly or are not valid (the platform cannot act in your account: {e.reason}). "
+            "Go back to Settings and complete them with valid credentials (check the role ARN, "
+            f"its trust policy and the External ID){grant}.")
+
+
+def _not_shared_problem(ws: Workspace) -> str:
+    """Why no Bodo image is visible in the workspace's region, from the share status."""
+    if ws.region not in images.REGIONS:
+        return (f"No Bodo versions in {ws.region}: Bodo's AMIs are shared only in "
+                f"{', '.join(images.REGIONS)}. Use a workspace in one of those regions.")
+    share = image_shares.status(ws.organization_uuid)[ws.region]
+    if share["status"] == "FAILED":
+        return (f"No Bodo versions yet: sharing Bodo's AMIs with your AWS account failed in "
+                f"{ws.region}: {share['reason']}. The platform retries it automatically "
+                f"(attempt {share['attempts']}, next at {share['retryAt']}); the AMI share "
+                "status in Settings turns green once it succeeds.")
+    if share["status"] == "PENDING":
+        if share["updatedAt"] is None:
+            return (f"No Bodo versions yet: Bodo's AMIs have not been shared with your AWS "
+                    f"account in {ws.region}. Save the AWS credentials in Settings to start "
+                    "sharing them.")
+        passing = f" (retrying after: {share['reason']})" if share["reason"] else ""
+        return (f"No Bodo versions yet: sharing Bodo's AMIs with your AWS account is in "
+                f"progress in {ws.region}{passing}. Try again in a minute; the AMI share "
+                "status in Settings turns green when it is done.")
+    if share["images"] == 0:
+        return (f"No Bodo versions in {ws.region}: the platform has not published any Bodo "
+                "image in this region yet.")
+    return (f"No Bodo versions: Bodo's AMIs are shared with account {share['accountId']} in "
+            f"{ws.region}, but the linked role cannot see them. Check that the role ARN in "
+            "Settings belongs to that account.")
 
 
 def bodo_versions(ws: Workspace) -> list[images.Image]:
-    ec2 = _ec2(ws)
+    ec2 = _ec2(ws, BODO_VERSIONS)
     try:
         found = images.shared_with_customer(ec2, settings.get().platform_account_id)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e)) from e
+        raise DomainError(_credentials_problem(e, BODO_VERSIONS)) from e
     if not found:
-        raise DomainError(f"No Bodo images are shared with your AWS account in {ws.region} yet: "
-                          "wait until the AMI share status in Settings is green.")
+        raise DomainError(_not_shared_problem(ws))
     return found
 
 
@@ -64,11 +101,11 @@ def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
         cached = _types.get(key)
         if cached and cached[0] > clock.now():
             return cached[1]
-    ec2 = _ec2(ws)
+    ec2 = _ec2(ws, INSTANCE_TYPES)
     try:
         found = instance_types.offered(ec2)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e)) from e
+        raise DomainError(_credentials_problem(e, INSTANCE_TYPES)) from e
     with _lock:
         _types[key] = (clock.now() + TYPES_TTL_SECONDS, found)
     return found
@@ -82,12 +119,14 @@ def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | Non
     if cached and cached[0] > clock.now():
         return next((t for t in cached[1] if t.name == name), None)
     try:
-        found = instance_types.describe(_ec2(ws), name)
+        found = instance_types.describe(_ec2(ws, INSTANCE_TYPES), name)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e)) from e
+        raise DomainError(_credentials_problem(e, INSTANCE_TYPES)) from e
     return found if found and found.vcpus >= 2 else None
 
 
 def forget() -> None:
+    from . import image_share_steps
     with _lock:
         _types.clear()
+    image_share_steps.forget()

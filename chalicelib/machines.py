@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .lifecycle import cluster
+from .lifecycle import cluster, image_share
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ def _run_cluster_step(step, state):
     return cluster_steps.run(step, state)
 
 
+def _run_image_share_step(step, state):
+    from . import image_share_steps  # boto3 adapters, as above
+    return image_share_steps.run(step, state)
+
+
 MACHINES: dict[str, Machine] = {
     "cluster": Machine(
         kind="cluster",
@@ -34,5 +39,15 @@ MACHINES: dict[str, Machine] = {
         next_step=cluster.next_step,
         tasks=lambda c: c.tasks,
         run=_run_cluster_step,
+    ),
+    "imageshare": Machine(
+        kind="imageshare",
+        load=image_share.ImageShare.from_dict,
+        dump=lambda s: s.to_dict(),
+        evolve=image_share.evolve,
+        allows=image_share.allows,
+        next_step=image_share.next_step,
+        tasks=lambda s: s.tasks,
+        run=_run_image_share_step,
     ),
 }

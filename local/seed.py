@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import boto3
 
-from chalicelib import identity, linking, settings
+from chalicelib import identity, image_shares, linking, settings
 from chalicelib.cloud import images
-from chalicelib.cloud.sessions import platform_client
 
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, publish_platform_images
 
@@ -43,9 +42,20 @@ def create_customer_role(customer_creds: dict, external_id: str) -> str:
     return arn
 
 
-def share_images(account_id: str) -> None:
-    for region in images.REGIONS:
-        images.share(platform_client("ec2", region), account_id)
+def share_images(org: identity.Organization, rounds: int = 20) -> None:
+    """Share the platform's images with the organization's account the platform's own way (a
+    task per region, image_shares.start) and deliver the queue until every region is SHARED:
+    the demo's settings are printed only once its account is ready."""
+    from .pump import Pump  # the pump needs the work queue, provisioned by now
+    image_shares.start(org)
+    pump = Pump()
+    for _ in range(rounds):
+        pump.drain()
+        if image_shares.ready(org.uuid):
+            return
+    problems = {r: s["reason"] or s["status"] for r, s in image_shares.status(org.uuid).items()
+                if s["status"] != "SHARED"}
+    raise RuntimeError(f"the demo's images could not be shared: {problems}")
 
 
 def seed_demo(customer_creds: dict, region: str = "us-east-1",
@@ -53,7 +63,7 @@ def seed_demo(customer_creds: dict, region: str = "us-east-1",
     org = identity.create_organization("demo")
     role_arn = create_customer_role(customer_creds, org.external_id)
     org = linking.verify_and_save(org, customer_account_id, role_arn, region)
-    share_images(customer_account_id)
+    share_images(org)
     ws = identity.create_workspace(org, "demo", region)
     org_client, org_secret = identity.create_client(org.uuid, name="demo organization key")
     ws_client, ws_secret = identity.create_client(org.uuid, ws.uuid, name="demo workspace key")

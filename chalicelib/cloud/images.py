@@ -41,11 +41,19 @@ def published(platform_ec2) -> list[Image]:
     return _images(platform_ec2, Owners=["self"])
 
 
+def grant(platform_ec2, image_id: str, account_id: str) -> None:
+    """Grant `account_id` launch permission on one image (idempotent: granting again changes
+    nothing)."""
+    call(platform_ec2.modify_image_attribute, ImageId=image_id,
+         LaunchPermission={"Add": [{"UserId": account_id}]})
+
+
 def share(platform_ec2, account_id: str) -> list[str]:
-    """Grant `account_id` launch permission on every published image of this region."""
+    """Grant `account_id` launch permission on every published image of this region (the
+    platform shares through chalicelib.image_shares, a task per region; this is the bare
+    call)."""
     shared = []
     for image in published(platform_ec2):
-        call(platform_ec2.modify_image_attribute, ImageId=image.image_id,
-             LaunchPermission={"Add": [{"UserId": account_id}]})
+        grant(platform_ec2, image.image_id, account_id)
         shared.append(image.image_id)
     return shared

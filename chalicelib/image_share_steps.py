@@ -1,0 +1,89 @@
+"""Each pending AMI share step as one side effect in the platform's own account (no customer
+role is needed to grant launch permission), returning the events that say what happened.
+
+Idempotent: ModifyImageAttribute adding a permission the account already has changes nothing,
+and the share records which images it has shared, so a retry only grants the rest. Partial
+failure: every image is tried; those that were shared are recorded even when another failed.
+Images published later: a SHARED share's VERIFY step compares the region's published images
+(listed at most once per `PUBLISHED_TTL_SECONDS` per process, so this costs one DescribeImages
+per region, not per organization) with what it has shared, and reopens itself for new ones.
+"""
+from __future__ import annotations
+
+import threading
+
+from . import clock, identity
+from .cloud import images
+from .cloud.errors import CloudError
+from .cloud.sessions import platform_client
+from .lifecycle import image_share as m
+from .lifecycle.image_share import ImageShare, Step
+
+PUBLISHED_TTL_SECONDS = 300
+_lock = threading.Lock()
+_published: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+
+def published_ids(region: str, fresh: bool = False) -> tuple[str, ...]:
+    """The ids of the images the platform publishes in `region` (cached unless `fresh`)."""
+    now = clock.now()
+    with _lock:
+        cached = _published.get(region)
+    if cached and cached[0] > now and not fresh:
+        return cached[1]
+    ids = tuple(i.image_id for i in images.published(platform_client("ec2", region)))
+    with _lock:
+        _published[region] = (now + PUBLISHED_TTL_SECONDS, ids)
+    return ids
+
+
+def forget() -> None:
+    with _lock:
+        _published.clear()
+
+
+def run(step: Step, s: ImageShare):
+    from .engine import Wait  # the engine imports the machines that import this module
+    now = clock.now()
+    wait = m.wait_seconds(s, now)
+    if wait > 0:
+        return Wait(wait, f"retry at {s.retry_at}")
+    if step == Step.RETRY:
+        return [m.ImageShareRequested(s.uuid, s.organization_uuid, s.region, s.account_id,
+                                      identity.new_uuid(), True, now)]
+    if step == Step.VERIFY:
+        new = tuple(i for i in published_ids(s.region) if i not in s.shared)
+        if not new:
+            return Wait(m.REVERIFY_SECONDS, "every published image is shared")
+        return [m.NewImagesPublished(s.account_id, new, identity.new_uuid(), now)]
+    if step == Step.SHARE:
+        return _share(s, now)
+    raise ValueError(f"no runner for step {step}")  # pragma: no cover
+
+
+def _share(s: ImageShare, now: float) -> list:
+    ec2 = platform_client("ec2", s.region)
+    done: list[str] = []
+    lasting: list[str] = []
+    try:
+        todo = [i for i in published_ids(s.region, fresh=True) if i not in s.shared]
+        for image_id in todo:
+            try:
+                images.grant(ec2, image_id, s.account_id)
+            except CloudError as e:
+                if e.transient:
+                    raise
+                lasting.append(f"{image_id}: {e.reason}")
+            else:
+                done.append(image_id)
+    except CloudError as e:  # passing (or listing the images failed): try again later
+        retry_at = now + m.backoff(s.attempts + 1)
+        if e.transient:
+            return [m.ImageShareDeferred(s.account_id, tuple(done), e.reason, retry_at, now)]
+        return [m.ImageShareFailed(s.account_id, tuple(done), e.reason, retry_at, now)]
+    if lasting:
+        reason = "; ".join(lasting) if len(lasting) <= 2 else (
+            f"{lasting[0]} (and {len(lasting) - 1} more image(s))")
+        return [m.ImageShareFailed(s.account_id, tuple(done), reason,
+                                   now + m.backoff(s.attempts + 1), now)]
+    return [m.ImagesShared(s.account_id, tuple(done), now)]

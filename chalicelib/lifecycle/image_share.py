@@ -1,0 +1,250 @@
+"""The AMI share state machine: one aggregate per (organization, region) granting the linked
+customer account launch permission on every Bodo image the platform publishes in that region.
+
+PENDING (a share was requested: a link, a re-link, a retry, new images) -> SHARED once every
+published image is shared, or FAILED with AWS's reason. A FAILED share is retried with backoff
+(its RETRY step waits until `retry_at`, then requests the share again); a passing error
+(throttling) keeps it PENDING and tries again after the same backoff. A SHARED share keeps
+looking for images published later (its VERIFY step) and reopens itself when it finds some.
+Every request is a task NEW -> INPROGRESS -> FINISHED / FAILED.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Any
+
+from .events import event
+from .task import TERMINAL, Task, TaskMove
+
+
+class ShareStatus(str, Enum):
+    PENDING = "PENDING"
+    SHARED = "SHARED"
+    FAILED = "FAILED"
+
+
+S = ShareStatus
+SHARE_IMAGES = "SHARE_IMAGES"
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 900       # a failed region is retried at least every 15 minutes
+REVERIFY_SECONDS = 3600         # how long a SHARED share rests between looks for new images
+KEPT_TASKS = 5                  # the row keeps the latest tasks; every task has its own row too
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th failure in a row (1, 2, ...)."""
+    return float(min(BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1), BACKOFF_MAX_SECONDS))
+
+
+# ---- events -------------------------------------------------------------------------------
+
+@event
+class ImageShareRequested:
+    share_uuid: str
+    organization_uuid: str
+    region: str
+    account_id: str
+    task_uuid: str
+    retry: bool             # the platform's own retry of a failed share (attempts carry on)
+    at: float
+
+
+@event
+class ImagesShared:
+    """Every published image is now shared; `image_ids` are the ones this step added."""
+    account_id: str
+    image_ids: tuple
+    at: float
+
+
+@event
+class ImageShareFailed:
+    """A lasting refusal (AccessDenied, a bad account): FAILED until the retry succeeds."""
+    account_id: str
+    image_ids: tuple        # shared before the failure (kept: the retry skips them)
+    reason: str
+    retry_at: float
+    at: float
+
+
+@event
+class ImageShareDeferred:
+    """A passing refusal (throttling, AWS unavailable): still PENDING, tried again later."""
+    account_id: str
+    image_ids: tuple
+    reason: str
+    retry_at: float
+    at: float
+
+
+@event
+class NewImagesPublished:
+    """A SHARED share found images published since: it is PENDING again, with a new task."""
+    account_id: str
+    image_ids: tuple
+    task_uuid: str
+    at: float
+
+
+TRANSITIONS: dict[tuple[ShareStatus | None, type], ShareStatus] = {
+    (None, ImageShareRequested): S.PENDING,
+    **{(s, ImageShareRequested): S.PENDING for s in S},
+    (S.PENDING, ImagesShared): S.SHARED,
+    (S.PENDING, ImageShareFailed): S.FAILED,
+    (S.PENDING, ImageShareDeferred): S.PENDING,
+    (S.SHARED, NewImagesPublished): S.PENDING,
+}
+
+
+class Step(str, Enum):
+    SHARE = "SHARE"      # PENDING: grant launch permission on what is not shared yet
+    RETRY = "RETRY"      # FAILED: once retry_at has come, request the share again
+    VERIFY = "VERIFY"    # SHARED: look for images published since
+
+
+@dataclass(frozen=True)
+class ImageShare:
+    uuid: str
+    organization_uuid: str
+    region: str
+    account_id: str
+    status: ShareStatus
+    created_at: float
+    updated_at: float
+    shared: tuple[str, ...] = ()      # image ids shared with account_id
+    attempts: int = 0                 # failures in a row since the last request by a person
+    reason: str | None = None         # the last failure's reason (cleared once SHARED)
+    retry_at: float | None = None     # when a failed or deferred share is tried again
+    tasks: tuple[Task, ...] = ()
+
+    @property
+    def task(self) -> Task | None:
+        return self.tasks[-1] if self.tasks else None
+
+    def with_task(self, move: TaskMove, detail: str | None, at: float) -> "ImageShare":
+        if self.task is None:
+            return self
+        return replace(self, tasks=self.tasks[:-1] + (self.task.move(move, detail, at),))
+
+    def open_task(self, task_uuid: str, detail: str, at: float) -> "ImageShare":
+        s = self
+        if s.task is not None and s.task.status not in TERMINAL:
+            s = s.with_task(TaskMove.FAIL, "Superseded by a newer share request", at)
+        task = Task(task_uuid, SHARE_IMAGES, self.uuid, created_at=at, updated_at=at,
+                    details=(detail,))
+        return replace(s, tasks=(s.tasks + (task,))[-KEPT_TASKS:])
+
+    def to_dict(self) -> dict:
+        return {"uuid": self.uuid, "organization_uuid": self.organization_uuid,
+                "region": self.region, "account_id": self.account_id,
+                "status": self.status.value, "created_at": self.created_at,
+                "updated_at": self.updated_at, "shared": list(self.shared),
+                "attempts": self.attempts, "reason": self.reason, "retry_at": self.retry_at,
+                "tasks": [t.to_dict() for t in self.tasks]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ImageShare":
+        return cls(uuid=d["uuid"], organization_uuid=d["organization_uuid"],
+                   region=d["region"], account_id=d["account_id"],
+                   status=ShareStatus(d["status"]), created_at=d["created_at"],
+                   updated_at=d["updated_at"], shared=tuple(d.get("shared", ())),
+                   attempts=int(d.get("attempts", 0)), reason=d.get("reason"),
+                   retry_at=d.get("retry_at"),
+                   tasks=tuple(Task.from_dict(t) for t in d.get("tasks", ())))
+
+
+# ---- folding ------------------------------------------------------------------------------
+
+def allows(state: ImageShare | None, e: Any) -> bool:
+    """The table, plus: a step's result for an account the organization has since left (a
+    re-link raced the step) is no longer a fact about this share."""
+    if (state.status if state else None, type(e)) not in TRANSITIONS:
+        return False
+    return isinstance(e, ImageShareRequested) or e.account_id == state.account_id
+
+
+def evolve(state: ImageShare | None, e: Any) -> ImageShare:
+    if not allows(state, e):
+        raise ValueError(f"{type(e).__name__} is not allowed in status "
+                         f"{state.status.value if state else None}")
+    status = TRANSITIONS[(state.status if state else None, type(e))]
+    if isinstance(e, ImageShareRequested):
+        if state is None:
+            state = ImageShare(e.share_uuid, e.organization_uuid, e.region, e.account_id,
+                               status, created_at=e.at, updated_at=e.at)
+        same = state.account_id == e.account_id
+        what = (f"Retry {state.attempts + 1}: sharing" if e.retry else "Sharing")
+        s = replace(state, account_id=e.account_id, shared=state.shared if same else (),
+                    attempts=state.attempts if e.retry else 0,
+                    reason=state.reason if e.retry else None, retry_at=None)
+        s = s.open_task(e.task_uuid, f"{what} Bodo images with account {e.account_id} in "
+                                     f"{e.region}", e.at)
+        return replace(s, status=status, updated_at=e.at)
+    s = _apply(state, e)
+    return replace(s, status=status, updated_at=e.at)
+
+
+def _ids(ids) -> str:
+    return ", ".join(ids) if ids else "none"
+
+
+def _apply(s: ImageShare, e: Any) -> ImageShare:
+    if isinstance(e, ImagesShared):
+        shared = s.shared + tuple(i for i in e.image_ids if i not in s.shared)
+        return replace(s, shared=shared, attempts=0, reason=None, retry_at=None).with_task(
+            TaskMove.FINISH, f"Shared {len(e.image_ids)} image(s) with account {s.account_id} "
+                             f"in {s.region} ({_ids(e.image_ids)}); {len(shared)} shared in all",
+            e.at)
+    if isinstance(e, (ImageShareFailed, ImageShareDeferred)):
+        shared = s.shared + tuple(i for i in e.image_ids if i not in s.shared)
+        s = replace(s, shared=shared, attempts=s.attempts + 1, reason=e.reason,
+                    retry_at=e.retry_at)
+        partial = f" ({len(e.image_ids)} image(s) shared before it)" if e.image_ids else ""
+        if isinstance(e, ImageShareFailed):
+            return s.with_task(TaskMove.FAIL, f"Sharing failed in {s.region}: {e.reason}"
+                                              f"{partial}; the platform retries it", e.at)
+        return s.with_task(TaskMove.PROGRESS, f"AWS asked to slow down ({e.reason}){partial};"
+                                              " trying again shortly", e.at)
+    if isinstance(e, NewImagesPublished):
+        return s.open_task(e.task_uuid, f"New Bodo image(s) published in {s.region}: "
+                                        f"{_ids(e.image_ids)}; sharing them with account "
+                                        f"{s.account_id}", e.at)
+    raise ValueError(f"unhandled event {type(e).__name__}")  # pragma: no cover
+
+
+def fold(events) -> ImageShare | None:
+    state = None
+    for e in events:
+        state = evolve(state, e)
+    return state
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+def decide_request(state: ImageShare | None, share_uuid: str, organization_uuid: str,
+                   region: str, account_id: str, task_uuid: str, at: float) -> list:
+    """A share requested by a person (a link or re-link). Nothing new while the same account's
+    share is already under way; anything else (re)starts it."""
+    if (state is not None and state.status == S.PENDING and state.account_id == account_id):
+        return []
+    return [ImageShareRequested(share_uuid, organization_uuid, region, account_id, task_uuid,
+                                False, at)]
+
+
+# ---- what is pending ----------------------------------------------------------------------
+
+def next_step(s: ImageShare) -> Step:
+    """A share always has one: even a SHARED one keeps watching for new images."""
+    if s.status == S.PENDING:
+        return Step.SHARE
+    if s.status == S.FAILED:
+        return Step.RETRY
+    return Step.VERIFY
+
+
+def wait_seconds(s: ImageShare, now: float) -> float:
+    """How long the pending step should still wait (0: run it now)."""
+    if s.status == S.SHARED or s.retry_at is None:
+        return 0.0
+    return max(0.0, s.retry_at - now)

@@ -7,13 +7,13 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.routes import clusters, identity, tasks, workspaces
+from chalicelib.routes import clusters, identity, settings, tasks, workspaces
 from chalicelib.store import models
 from handlers import tick, worker
 
 app = Chalice(app_name="corral")
 app.log.setLevel(logging.INFO)
-for module in (identity, workspaces, clusters, tasks):
+for module in (identity, workspaces, clusters, tasks, settings):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)

@@ -29,6 +29,9 @@ class Organization:
     account_id: str | None = None
     role_arn: str | None = None
     region: str | None = None
+    # The link is the SDK's cloud config: a stable uuid given at the first link, and a name.
+    cloud_config_uuid: str | None = None
+    cloud_config_name: str | None = None
 
     @property
     def linked(self) -> bool:
@@ -75,12 +78,31 @@ def get_organization(org_uuid: str) -> Organization | None:
     return Organization(**body) if body else None
 
 
-def save_link(org: Organization, account_id: str, role_arn: str, region: str) -> Organization:
+def save_link(org: Organization, account_id: str, role_arn: str, region: str,
+              cloud_config_name: str | None = None) -> Organization:
     """Record a verified link to the customer's account (verification is the caller's job)."""
-    linked = Organization(**{**asdict(org), "account_id": account_id, "role_arn": role_arn,
-                             "region": region})
+    current = get_organization(org.uuid) or org
+    linked = Organization(**{**asdict(current), "account_id": account_id, "role_arn": role_arn,
+                             "region": region,
+                             "cloud_config_uuid": current.cloud_config_uuid or new_uuid(),
+                             "cloud_config_name": (cloud_config_name or current.cloud_config_name
+                                                   or "AWS")})
     store.put_record(f"org#{org.uuid}", "org", "org", asdict(linked))
     return linked
+
+
+def rename_link(org: Organization, cloud_config_name: str) -> Organization:
+    renamed = Organization(**{**asdict(org), "cloud_config_name": cloud_config_name})
+    store.put_record(f"org#{org.uuid}", "org", "org", asdict(renamed))
+    return renamed
+
+
+def remove_link(org: Organization) -> Organization:
+    """Forget the link (the cloud config's uuid stays, for the next link)."""
+    unlinked = Organization(**{**asdict(org), "account_id": None, "role_arn": None,
+                               "region": None})
+    store.put_record(f"org#{org.uuid}", "org", "org", asdict(unlinked))
+    return unlinked
 
 
 def create_workspace(org: Organization, name: str, region: str) -> Workspace:

@@ -10,6 +10,7 @@ here.  It is idempotent.  One module per extension:
 * ``image_registration`` RegisterImage tags/attributes, distinct CreationDate
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
+* ``iam_auth``           IAM role writes check the caller's key, secret and policies
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import threading
 
 from . import (
+    iam_auth,
     image_registration,
     launch_checks,
     placement_groups,
@@ -35,6 +37,7 @@ _EXTENSIONS = (
     launch_checks,
     ssm_instance_information,
     sts_trust,
+    iam_auth,
 )
 
 

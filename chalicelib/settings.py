@@ -20,6 +20,11 @@ class Settings:
     # Production keeps the JWT signing secret in Secrets Manager: its ARN is set here and
     # tokens fetch the value once per process (used only when jwt_secret is empty).
     jwt_secret_arn: str = ""
+    # Sign-up: the platform's public base URL (links in emails; empty: the request's Host),
+    # the verified SES sender, and whether to also log activation links (local mode only).
+    public_url: str = ""
+    mail_from: str = "Corral <no-reply@corral.local>"
+    mail_echo: bool = False
 
 
 def load() -> Settings:
@@ -35,6 +40,9 @@ def load() -> Settings:
         poll_seconds=int(env.get("CORRAL_POLL_SECONDS", "10")),
         step_lease_seconds=int(env.get("CORRAL_STEP_LEASE_SECONDS", "120")),
         jwt_secret_arn=env.get("CORRAL_JWT_SECRET_ARN", ""),
+        public_url=env.get("CORRAL_PUBLIC_URL", "").rstrip("/"),
+        mail_from=env.get("CORRAL_MAIL_FROM", "Corral <no-reply@corral.local>"),
+        mail_echo=env.get("CORRAL_MAIL_ECHO", "") == "1",
     )
 
 

@@ -32,6 +32,9 @@ def provision(region: str = "us-east-1") -> str:
     settings.reset()
     queue.reset()
     models.create_tables()
+    # The sender of the platform's email (activation links): a verified SES identity.
+    boto3.client("ses", region_name=region).verify_email_identity(
+        EmailAddress=settings.get().mail_from)
     return url
 
 

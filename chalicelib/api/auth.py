@@ -1,9 +1,12 @@
-"""Who is calling: the bearer token, verified, and its client still not revoked."""
+"""Who is calling: an API key's bearer token (verified, its client still not revoked), or a
+signed-in user's session (bearer token or the pages' cookie), which acts for the whole
+organization."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import identity, tokens
+from .. import identity, tokens, users
+from ..web import session
 from .http import ApiError
 
 
@@ -12,6 +15,7 @@ class Caller:
     client_id: str
     organization_uuid: str
     workspace_uuid: str | None
+    user_uuid: str | None = None     # set when a signed-in user calls, not an API key
 
     def require_workspace(self) -> str:
         if not self.workspace_uuid:
@@ -24,13 +28,37 @@ class Caller:
         return self.organization_uuid
 
 
-def caller(request) -> Caller:
+def _token(request) -> tuple[str, bool]:
+    """The bearer token, else the session cookie (the second value says which)."""
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, "Unauthorized", "missing bearer token")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "Unauthorized", "missing bearer token")
+        return token.strip(), False
+    cookie = session.cookies(request).get(session.SESSION_COOKIE, "")
+    if cookie:
+        return cookie, True
+    raise ApiError(401, "Unauthorized", "missing bearer token")
+
+
+def _user_caller(token: str) -> Caller:
     try:
-        claims = tokens.verify(token.strip())
+        s = session.verify_session(token)
+    except session.InvalidSession as e:
+        raise ApiError(401, "Unauthorized", f"invalid session: {e}; sign in again") from None
+    user = users.get_user(s.user_uuid)
+    if user is None or not user.activated or user.organization_uuid != s.organization_uuid:
+        raise ApiError(401, "Unauthorized", "this session is no longer valid; sign in again")
+    return Caller("", s.organization_uuid, None, user.uuid)
+
+
+def caller(request) -> Caller:
+    token, from_cookie = _token(request)
+    if from_cookie or session.is_session_token(token):
+        return _user_caller(token)
+    try:
+        claims = tokens.verify(token)
     except tokens.InvalidToken as e:
         raise ApiError(401, "Unauthorized", f"invalid token: {e}") from None
     client = identity.get_client(claims.client_id)

@@ -1,0 +1,218 @@
+"""People: users who sign in to the pages, their activation, and the AWS Marketplace customers
+that registered.
+
+Rows in the state table:
+- (user#<uuid>, user): the user; `password_hash` is an argon2id hash (argon2-cffi), the
+  password itself is never stored or logged.
+- (email#<normalised email>, email): {user_uuid}; written only if new, so an email is unique.
+- (activation#<sha256 of token>, activation): {user_uuid, expires_at}; the token is only in
+  the email. (activation-used#<sha256>, activation-used), written only if new, spends it once.
+- (mpcustomer#<CustomerIdentifier>, mpcustomer): the organization a Marketplace customer
+  registered; (mptoken#<sha256 of registration token>, mptoken) marks a spent token.
+A sign-up writes the user, email, customer and token rows in one transaction: either the
+organization gets its admin, or nothing of the sign-up is left but an organization nobody
+can reach.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import asdict, dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import clock, identity
+from .cloud.marketplace import Customer
+from .store import aggregates as store
+from .store.models import StateItem, transaction_connection
+
+log = logging.getLogger("corral.users")
+ACTIVATION_TTL_SECONDS = 24 * 3600
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+EMAIL = re.compile(r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
+ADMIN = "admin"
+_hasher = PasswordHasher()   # argon2id with the library's current recommended parameters
+
+
+class SignupError(Exception):
+    """A sign-up or activation that cannot go on: `message` tells the person what to do;
+    `field` names the form field at fault, if one is."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+@dataclass(frozen=True)
+class User:
+    uuid: str
+    email: str
+    name: str
+    organization_uuid: str
+    password_hash: str
+    created_at: float
+    activated: bool = False
+    role: str = ADMIN
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > 254 or not EMAIL.match(email):
+        raise SignupError("Enter a valid email address, like name@example.com.", "email")
+    return email
+
+
+def check_password(password: str, email: str = "") -> None:
+    """The rules: 10 to 128 characters, at least one letter and one character that is not a
+    letter, and not the email address (or its part before the @)."""
+    if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
+        raise SignupError(f"Choose a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+                          "password")
+    if not re.search(r"[^\W\d_]", password) or not re.search(r"[\W\d_]", password):
+        raise SignupError("Use at least one letter and one digit or symbol in your password.",
+                          "password")
+    local = normalise_email(email).partition("@")[0]
+    if password.lower() in {normalise_email(email), local}:
+        raise SignupError("Your password must not be your email address.", "password")
+
+
+def token_digest(token: str) -> str:
+    return _digest(token)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user(user_uuid: str) -> User | None:
+    body = store.get_record(f"user#{user_uuid}", "user")
+    return User(**body) if body else None
+
+
+def find_by_email(email: str) -> User | None:
+    row = store.get_record(f"email#{normalise_email(email)}", "email")
+    return get_user(row["user_uuid"]) if row else None
+
+
+def customer_registration(customer_identifier: str) -> dict | None:
+    return store.get_record(f"mpcustomer#{customer_identifier}", "mpcustomer")
+
+
+def token_spent(registration_token: str) -> bool:
+    return store.get_record(f"mptoken#{_digest(registration_token)}", "mptoken") is not None
+
+
+def register(customer: Customer, registration_token_digest: str, name: str, email: str,
+             organization_name: str, password: str) -> tuple[User, str]:
+    """Create the organization and its admin user for a Marketplace customer (the registration
+    token is known here only by its SHA-256, `token_digest`). Returns the user
+    (not activated) and the activation token to email. Raises SignupError."""
+    email = check_email(email)
+    check_password(password, email)
+    if customer_registration(customer.customer_identifier):
+        raise SignupError("This AWS Marketplace subscription is already registered. Sign in "
+                          "with the account that registered it.", status=409)
+    if find_by_email(email):
+        raise SignupError("An account with this email already exists. Sign in instead, or use "
+                          "another email.", "email", status=409)
+    org = identity.create_organization(organization_name)
+    now = clock.now()
+    user = User(identity.new_uuid(), email, name, org.uuid, _hasher.hash(password), now)
+    token = secrets.token_urlsafe(32)
+    rows = [
+        (f"user#{user.uuid}", "user", "user", asdict(user)),
+        (f"email#{email}", "email", "email", {"user_uuid": user.uuid}),
+        (f"mpcustomer#{customer.customer_identifier}", "mpcustomer", "mpcustomer",
+         {"organization_uuid": org.uuid, "user_uuid": user.uuid, **asdict(customer),
+          "registered_at": now}),
+        (f"mptoken#{registration_token_digest}", "mptoken", "mptoken",
+         {"customer_identifier": customer.customer_identifier, "at": now}),
+        (f"activation#{_digest(token)}", "activation", "activation",
+         {"user_uuid": user.uuid, "expires_at": now + ACTIVATION_TTL_SECONDS}),
+    ]
+    try:
+        with TransactWrite(connection=transaction_connection()) as t:
+            for pk, sk, kind, body in rows:
+                t.save(StateItem(pk, sk, kind=kind, body=body),
+                       condition=StateItem.pk.does_not_exist())
+    except TransactWriteError as e:
+        if e.cause_response_code != "TransactionCanceledException":
+            raise
+        if find_by_email(email):
+            raise SignupError("An account with this email already exists. Sign in instead, or "
+                              "use another email.", "email", status=409) from None
+        raise SignupError("This AWS Marketplace subscription is already registered. Sign in "
+                          "with the account that registered it.", status=409) from None
+    log.info("user %s signed up for organization %s", user.uuid, org.uuid)
+    return user, token
+
+
+def new_activation(user: User) -> str:
+    """A fresh activation token for a user who has not activated yet (the old ones stay valid
+    until they expire)."""
+    token = secrets.token_urlsafe(32)
+    store.put_record(f"activation#{_digest(token)}", "activation", "activation",
+                     {"user_uuid": user.uuid, "expires_at": clock.now() + ACTIVATION_TTL_SECONDS},
+                     only_if_new=True)
+    return token
+
+
+def activate(token: str) -> User:
+    """Spend an activation token. Raises SignupError if unknown, expired or already used."""
+    digest = _digest(token or "")
+    row = store.get_record(f"activation#{digest}", "activation") if token else None
+    if row is None:
+        raise SignupError("This activation link is not valid. Copy the whole link from the "
+                          "email, or sign in to get a new one.", status=404)
+    if row["expires_at"] <= clock.now():
+        raise SignupError("This activation link has expired. Sign in with your email and "
+                          "password to get a new one.", status=410)
+    if not store.put_record(f"activation-used#{digest}", "activation-used", "activation-used",
+                            {"at": clock.now()}, only_if_new=True):
+        raise SignupError("This activation link was already used. Sign in with your email and "
+                          "password.", status=410)
+    user = get_user(row["user_uuid"])
+    if user is None:
+        raise SignupError("This activation link is not valid.", status=404)
+    if not user.activated:
+        user = User(**{**asdict(user), "activated": True})
+        store.put_record(f"user#{user.uuid}", "user", "user", asdict(user))
+        log.info("user %s activated", user.uuid)
+    return user
+
+
+class SignInError(Exception):
+    def __init__(self, message: str, user: User | None = None):
+        super().__init__(message)
+        self.message, self.user = message, user
+
+
+WRONG_CREDENTIALS = "Wrong email or password. Check both and try again."
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user, if the password is right and the account activated. Raises SignInError (with
+    the user when only activation is missing, so a new link can be sent)."""
+    user = find_by_email(email)
+    if user is None:
+        _hasher.hash(password or "-")   # the same work as a real check: no timing hint
+        raise SignInError(WRONG_CREDENTIALS)
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise SignInError(WRONG_CREDENTIALS) from None
+    if not user.activated:
+        raise SignInError("Your account is not activated yet.", user)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user = User(**{**asdict(user), "password_hash": _hasher.hash(password)})
+        store.put_record(f"user#{user.uuid}", "user", "user", asdict(user))
+    return user

@@ -1,0 +1,133 @@
+"""Sign-in state for the pages and the API, and CSRF protection for the HTML forms.
+
+- Session: an HS256 JWT (the key of chalicelib/tokens.py) with audience "corral-session",
+  carrying the user and organization ids; sent as the HttpOnly, SameSite=Lax cookie
+  `corral_session` by the pages, or as a bearer token by API clients. API-key tokens carry no
+  audience and session tokens do, so neither is accepted as the other.
+- Registration: a short-lived JWT (audience "corral-registration") carrying the resolved
+  Marketplace customer from the registration page to the sign-up form.
+- CSRF (signed double submit): a random value in the HttpOnly cookie `corral_csrf`, and in
+  each form its HMAC under the signing key; a POST must bring both, matching.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+
+import jwt
+
+from .. import clock, tokens
+
+SESSION_COOKIE = "corral_session"
+CSRF_COOKIE = "corral_csrf"
+CSRF_FIELD = "csrf_token"
+SESSION_AUDIENCE = "corral-session"
+REGISTRATION_AUDIENCE = "corral-registration"
+SESSION_TTL_SECONDS = 12 * 3600
+REGISTRATION_TTL_SECONDS = 3600
+
+
+class InvalidSession(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Session:
+    user_uuid: str
+    organization_uuid: str
+
+
+def _encode(claims: dict, audience: str, ttl: int) -> str:
+    now = int(clock.now())
+    return jwt.encode({**claims, "iss": tokens.ISSUER, "aud": audience, "iat": now,
+                       "exp": now + ttl}, tokens._secret(), algorithm=tokens.ALGORITHM)
+
+
+def _decode(token: str, audience: str) -> dict:
+    try:
+        claims = jwt.decode(token, tokens._secret(), algorithms=[tokens.ALGORITHM],
+                            audience=audience, issuer=tokens.ISSUER,
+                            options={"require": ["exp", "iat", "aud"], "verify_exp": False,
+                                     "verify_iat": False, "verify_nbf": False})
+    except jwt.PyJWTError as e:
+        raise InvalidSession(str(e)) from e
+    if claims["exp"] <= clock.now():   # the injectable clock, as tokens.verify does
+        raise InvalidSession("expired")
+    return claims
+
+
+def is_session_token(token: str) -> bool:
+    """Whether the token claims to be a session (unverified: only picks the verifier)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("aud") == \
+            SESSION_AUDIENCE
+    except jwt.PyJWTError:
+        return False
+
+
+def issue_session(user_uuid: str, organization_uuid: str) -> str:
+    return _encode({"sub": user_uuid, "org": organization_uuid}, SESSION_AUDIENCE,
+                   SESSION_TTL_SECONDS)
+
+
+def verify_session(token: str) -> Session:
+    claims = _decode(token, SESSION_AUDIENCE)
+    if not claims.get("sub") or not claims.get("org"):
+        raise InvalidSession("not a session")
+    return Session(claims["sub"], claims["org"])
+
+
+def issue_registration(customer: dict, token_digest: str) -> str:
+    return _encode({"customer": customer, "mpt": token_digest}, REGISTRATION_AUDIENCE,
+                   REGISTRATION_TTL_SECONDS)
+
+
+def verify_registration(token: str) -> tuple[dict, str]:
+    claims = _decode(token, REGISTRATION_AUDIENCE)
+    return claims["customer"], claims["mpt"]
+
+
+# ---- cookies and CSRF ----------------------------------------------------------------------
+
+def cookies(request) -> dict[str, str]:
+    jar = SimpleCookie()
+    try:
+        jar.load(request.headers.get("cookie", "") or "")
+    except CookieError:
+        return {}
+    return {k: m.value for k, m in jar.items()}
+
+
+def set_cookie(name: str, value: str, max_age: int, secure: bool = False) -> str:
+    parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax", f"Max-Age={max_age}"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def clear_cookie(name: str) -> str:
+    return f"{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+
+
+def _csrf_mac(value: str) -> str:
+    return hmac.new(tokens._secret().encode(), f"csrf:{value}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def csrf_pair(request) -> tuple[str, str | None]:
+    """(the form token, a Set-Cookie header if the browser has no CSRF cookie yet)."""
+    value = cookies(request).get(CSRF_COOKIE, "")
+    header = None
+    if len(value) < 32:
+        value = secrets.token_urlsafe(32)
+        header = set_cookie(CSRF_COOKIE, value, SESSION_TTL_SECONDS)
+    return _csrf_mac(value), header
+
+
+def csrf_ok(request, form: dict) -> bool:
+    value = cookies(request).get(CSRF_COOKIE, "")
+    sent = form.get(CSRF_FIELD, "")
+    return bool(value and sent) and hmac.compare_digest(_csrf_mac(value), sent)

@@ -131,6 +131,7 @@ def create_client(org_uuid: str, workspace_uuid: str | None = None,
     client = Client(new_uuid(), _digest(secret), org_uuid, workspace_uuid, name, clock.now())
     store.put_record(f"client#{client.client_id}", "client", "client", asdict(client),
                      only_if_new=True)
+    store.put_record(f"org#{org_uuid}", f"client#{client.client_id}", "client-ref", _ref(client))
     return client, secret
 
 
@@ -145,4 +146,28 @@ def authenticate(client_id: str, secret: str) -> Client | None:
         return None
     if not hmac.compare_digest(client.secret_sha256, _digest(secret)):
         return None
+    return client
+
+
+# ---- the organization's keys: listed from (org#<uuid>, client#<id>) rows, without hashes ----
+
+def _ref(client: Client) -> dict:
+    return {k: v for k, v in asdict(client).items() if k != "secret_sha256"}
+
+
+def list_clients(org_uuid: str) -> list[Client]:
+    """Every API key of the organization (its workspaces' too), revoked ones included."""
+    return [Client(secret_sha256="", **ref)
+            for ref in store.query_records(f"org#{org_uuid}", "client#")]
+
+
+def revoke_client(org_uuid: str, client_id: str) -> Client | None:
+    """Revoke one of the organization's keys (None if it has no such key). Idempotent."""
+    client = get_client(client_id)
+    if client is None or client.organization_uuid != org_uuid:
+        return None
+    if not client.revoked:
+        client = Client(**{**asdict(client), "revoked": True})
+        store.put_record(f"client#{client_id}", "client", "client", asdict(client))
+        store.put_record(f"org#{org_uuid}", f"client#{client_id}", "client-ref", _ref(client))
     return client

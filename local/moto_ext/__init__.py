@@ -11,6 +11,7 @@ here.  It is idempotent.  One module per extension:
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
+* ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import (
     iam_auth,
     image_registration,
     launch_checks,
+    marketplace,
     placement_groups,
     shared_images,
     ssm_instance_information,
@@ -37,6 +39,7 @@ _EXTENSIONS = (
     launch_checks,
     ssm_instance_information,
     sts_trust,
+    marketplace,
     iam_auth,
 )
 

@@ -15,7 +15,7 @@ from .lifecycle import DomainError
 
 TYPES_TTL_SECONDS = 3600
 _lock = threading.Lock()
-_types: dict[tuple[str, str], tuple[float, list]] = {}
+_types: dict[tuple, tuple[float, list]] = {}
 
 
 def _ec2(ws: Workspace, what: str):
@@ -90,9 +90,13 @@ def image_for(ws: Workspace, bodo_version: str | None) -> images.Image | None:
     return next((i for i in versions if i.bodo_version == bodo_version), None)
 
 
-def _types_key(ws: Workspace) -> tuple[str, str]:
+def _types_key(ws: Workspace) -> tuple:
+    """Cached per link, not per account: another organization's role in the same account
+    must not stand in for this one's (whose credentials may be wrong)."""
     org = identity.get_organization(ws.organization_uuid)
-    return (org.account_id if org else "", ws.region)
+    if org is None:
+        return ("", "", "", ws.region)
+    return (org.account_id or "", org.role_arn or "", org.external_id, ws.region)
 
 
 def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:

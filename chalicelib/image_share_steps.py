@@ -52,6 +52,8 @@ def run(step: Step, s: ImageShare):
         return [m.ImageShareRequested(s.uuid, s.organization_uuid, s.region, s.account_id,
                                       identity.new_uuid(), True, now)]
     if step == Step.VERIFY:
+        if not _still_linked(s):  # unlinked, or a re-link not started yet: share nothing more
+            return Wait(m.REVERIFY_SECONDS, "the organization left this account")
         new = tuple(i for i in published_ids(s.region) if i not in s.shared)
         if not new:
             return Wait(m.REVERIFY_SECONDS, "every published image is shared")
@@ -61,10 +63,15 @@ def run(step: Step, s: ImageShare):
     raise ValueError(f"no runner for step {step}")  # pragma: no cover
 
 
+def _still_linked(s: ImageShare) -> bool:
+    org = identity.get_organization(s.organization_uuid)
+    return org is not None and org.linked and org.account_id == s.account_id
+
+
 def _share(s: ImageShare, now: float) -> list:
     ec2 = platform_client("ec2", s.region)
     done: list[str] = []
-    lasting: list[str] = []
+    lasting: list[tuple[str, str]] = []
     try:
         todo = [i for i in published_ids(s.region, fresh=True) if i not in s.shared]
         for image_id in todo:
@@ -73,7 +80,7 @@ def _share(s: ImageShare, now: float) -> list:
             except CloudError as e:
                 if e.transient:
                     raise
-                lasting.append(f"{image_id}: {e.reason}")
+                lasting.append((image_id, e.reason))
             else:
                 done.append(image_id)
     except CloudError as e:  # passing (or listing the images failed): try again later
@@ -82,8 +89,11 @@ def _share(s: ImageShare, now: float) -> list:
             return [m.ImageShareDeferred(s.account_id, tuple(done), e.reason, retry_at, now)]
         return [m.ImageShareFailed(s.account_id, tuple(done), e.reason, retry_at, now)]
     if lasting:
-        reason = "; ".join(lasting) if len(lasting) <= 2 else (
-            f"{lasting[0]} (and {len(lasting) - 1} more image(s))")
+        reasons = list(dict.fromkeys(r for _, r in lasting))
+        reason = (f"{reasons[0]} (for {len(lasting)} of {len(todo)} image(s): "
+                  f"{', '.join(i for i, _ in lasting[:3])}{', ...' if len(lasting) > 3 else ''})")
+        if len(reasons) > 1:
+            reason += f"; and {len(reasons) - 1} other error(s) such as {reasons[1]}"
         return [m.ImageShareFailed(s.account_id, tuple(done), reason,
                                    now + m.backoff(s.attempts + 1), now)]
     return [m.ImagesShared(s.account_id, tuple(done), now)]

@@ -117,11 +117,23 @@ def test_a_failing_region_shows_its_reason_alone_and_the_tick_retries_it(platfor
     assert any("not authorized" in d for d in task["details"])
     # Partial failure: the images that went through are recorded, the rest retried.
     assert injected["left"] == 0
+    # Partial failure: the one image that went through is shared and offered; the rest is
+    # retried.
+    assert got[region]["images"] == 1
+    ws = identity.create_workspace(org, "w", region)
+    client, secret = identity.create_client(org.uuid, ws.uuid)
+    headers = platform.headers(client.client_id, secret)
+    reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
+                             headers=headers)
+    assert reply.status_code == 200 and len(reply.json_body[0]["options"]) == 1
     rounds = run_until(platform, lambda: image_shares.ready(org.uuid))
     assert rounds >= 1   # only after the clock moved past the backoff
     got = image_shares.status(org.uuid)[region]
     assert got["status"] == "SHARED" and got["reason"] is None
     assert customer_sees(platform, region, creds) == published(platform, region)
+    reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
+                             headers=headers)
+    assert reply.status_code == 200 and len(reply.json_body[0]["options"]) == 3
 
 
 def test_a_lasting_failure_backs_off_and_counts_attempts(platform):
@@ -130,6 +142,14 @@ def test_a_lasting_failure_backs_off_and_counts_attempts(platform):
     org, _ = new_org_on_second_account()
     platform.pump.drain()
     assert all(s["status"] == "FAILED" for s in image_shares.status(org.uuid).values())
+    ws = identity.create_workspace(org, "w", "us-west-1")
+    client, secret = identity.create_client(org.uuid, ws.uuid)
+    reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
+                             headers=platform.headers(client.client_id, secret))
+    assert reply.status_code == 409
+    message = reply.json_body["message"]
+    assert "failed in us-west-1: InvalidUserID.Malformed" in message
+    assert "retries it automatically (attempt 1" in message
     for attempts in (2, 3, 4):
         wait = m.backoff(attempts - 1)
         platform.clock.advance(wait - 1)   # not yet due: nothing retried

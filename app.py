@@ -7,14 +7,14 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib.routes import clusters, identity, settings, tasks, workspaces
+from chalicelib.routes import cloud_configs, clusters, identity, settings, tasks, workspaces
 from chalicelib.routes import api_keys, pages, signup
 from chalicelib.store import models
 from handlers import tick, worker
 
 app = Chalice(app_name="corral")
 app.log.setLevel(logging.INFO)
-for module in (identity, workspaces, clusters, tasks, settings):
+for module in (identity, workspaces, clusters, tasks, settings, cloud_configs):
     app.register_blueprint(module.bp)
 for module in (signup, pages, api_keys):
     app.register_blueprint(module.bp)

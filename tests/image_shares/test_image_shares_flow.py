@@ -171,6 +171,13 @@ def test_throttling_is_retried_and_shown_while_pending(platform):
     slowed = [r for r, s in got.items() if s["status"] == "PENDING"]
     assert len(slowed) == 1
     assert "RequestLimitExceeded" in got[slowed[0]]["reason"]
+    ws = identity.create_workspace(org, "w", slowed[0])
+    client, secret = identity.create_client(org.uuid, ws.uuid)
+    reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
+                             headers=platform.headers(client.client_id, secret))
+    assert reply.status_code == 409
+    assert f"is in progress in {slowed[0]} (retrying after: RequestLimitExceeded" in \
+        reply.json_body["message"]
     run_until(platform, lambda: image_shares.ready(org.uuid))
     assert got[slowed[0]]["taskUUID"] == image_shares.status(org.uuid)[slowed[0]]["taskUUID"]
 
@@ -194,3 +201,16 @@ def test_a_relink_to_another_account_shares_with_the_new_one(platform):
     for region, s in image_shares.status(org.uuid).items():
         assert s["taskUUID"] != first_tasks[region] and s["images"] == len(seed.BODO_VERSIONS)
         assert customer_sees(platform, region, creds) == published(platform, region)
+
+
+def test_an_unlinked_account_gets_no_new_images(platform):
+    org = platform.demo.organization
+    identity.remove_link(identity.get_organization(org.uuid))
+    new = publish_platform_images(platform.platform_creds, ["us-east-1"], ["2025.7"])
+    new_id = new["us-east-1"][0]["image_id"]
+    for _ in range(15):   # past the hourly look, and past the listing cache
+        platform.clock.advance(300)
+        tick()
+        platform.pump.drain()
+    assert new_id not in customer_sees(platform, "us-east-1")
+    assert image_shares.status(org.uuid)["us-east-1"]["images"] == len(seed.BODO_VERSIONS)

@@ -28,7 +28,9 @@ S = ShareStatus
 SHARE_IMAGES = "SHARE_IMAGES"
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 900       # a failed region is retried at least every 15 minutes
-REVERIFY_SECONDS = 3600         # how long a SHARED share rests between looks for new images
+REVERIFY_SECONDS = 3600         # a SHARED share's next look for new images is due (the tick)
+                                # within the hour; a delayed queue message (at most 15
+                                # minutes) may look sooner: a look is cheap (see steps)
 KEPT_TASKS = 5                  # the row keeps the latest tasks; every task has its own row too
 
 

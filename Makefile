@@ -26,6 +26,7 @@ run: $(STAMP)
 	$(PY) -m local.run
 
 test: $(STAMP) $(SDK_STAMP)
+	scripts/ensure-chromium
 	$(PY) -m pytest -q tests
 
 bench: $(STAMP)

@@ -112,20 +112,23 @@ def redirect_page(platform_url: str, token: str) -> str:
 SUBSCRIBE_PATH = "/local/marketplace/subscribe"
 
 
-def register_local_routes(app, platform_url: str) -> str:
+def register_local_routes(app) -> str:
     """Local mode only (never packaged): GET /local/marketplace/subscribe[?account=<12 digits>]
     subscribes the account (the demo customer's by default) and sends the browser on to the
-    registration page, as the Marketplace does. Returns that URL."""
+    registration page on the same host, as the Marketplace does. Returns the path."""
     from chalice import Response
 
     @app.route(SUBSCRIBE_PATH, methods=["GET"])
     def local_marketplace_subscribe():
-        params = app.current_request.query_params or {}
+        request = app.current_request
+        params = request.query_params or {}
         account = params.get("account") or DEMO_CUSTOMER_ACCOUNT_ID
         if not ACCOUNT_ID.match(account):
             return Response(body="account must be a 12-digit AWS account id", status_code=400,
                             headers={"Content-Type": "text/plain; charset=utf-8"})
+        platform_url = f"http://{request.headers.get('host') or '127.0.0.1'}"
         return Response(body=redirect_page(platform_url, create_subscription(account)),
-                        status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+                        status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
+                                                  "Cache-Control": "no-store"})
 
-    return f"{platform_url.rstrip('/')}{SUBSCRIBE_PATH}"
+    return SUBSCRIBE_PATH

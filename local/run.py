@@ -36,6 +36,7 @@ def _configure_environment(endpoint: str, platform_creds: dict) -> None:
         "CORRAL_PLATFORM_ACCOUNT_ID": PLATFORM_ACCOUNT_ID,
     })
     os.environ.setdefault("CORRAL_JWT_SECRET", secrets.token_urlsafe(48))
+    os.environ.setdefault("CORRAL_MAIL_ECHO", "1")   # print activation links (sign-up)
 
 
 def main() -> int:
@@ -63,6 +64,8 @@ def main() -> int:
     demo = seed.seed_demo(customer_creds)
 
     from app import app
+    from .marketplace import register_local_routes
+    signup_path = register_local_routes(app)   # plays the AWS Marketplace's redirect
     server = create_local_server(app, Config.create(chalice_stage="local", app_name="corral"),
                                  "127.0.0.1", port)
     port = server.server.server_address[1]
@@ -76,7 +79,7 @@ def main() -> int:
         t.start()
 
     info = {
-        "api_url": url, "auth_url": url,
+        "api_url": url, "auth_url": url, "signup_url": f"{url}{signup_path}",
         "org_client_id": demo.org_client_id, "org_secret_key": demo.org_secret,
         "client_id": demo.ws_client_id, "secret_key": demo.ws_secret,
         "workspace_uuid": demo.workspace.uuid, "organization_uuid": demo.organization.uuid,
@@ -95,6 +98,7 @@ def main() -> int:
     print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, tick every {tick_seconds:g}s)")
     print(f"Client settings written to {target}:")
     print(json.dumps(info, indent=2))
+    print(f"Sign up as a new AWS Marketplace customer: open {url}{signup_path}")
     print("Press Ctrl-C to stop.", flush=True)
 
     done = threading.Event()

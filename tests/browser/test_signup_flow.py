@@ -1,0 +1,193 @@
+"""The sign-up story in a real browser: headless Chromium (Debian's package) driven by selenium
+against `python -m local.run`: the local AWS Marketplace sends the browser to the registration
+page, sign up, follow the activation link (printed by local.run, as `make run` shows it), sign
+in, create an API key (then used for the SDK's token exchange), link the customer account with
+"Create role for me" and watch the AMI share status turn ready."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from tests.e2e.test_sdk_story import (PLATFORM_PYTHON, ROOT, _ci, _local_env, _stop, _tail,
+                                      _wait_for_settings)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+WAIT = 30            # seconds for a page to show what the story expects
+READY_TIMEOUT = 90   # seconds for the AMI shares to finish (tick every second)
+EMAIL = "grace@example.com"
+PASSWORD = "a long passphrase 7"
+
+
+def _need_browser():
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if missing:
+        message = (f"missing {', '.join(missing)}: `make test` installs Chromium "
+                   "(scripts/ensure-chromium) and selenium (requirements-dev.txt)")
+        if _ci():
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _driver(profile: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+def _wait_for(driver, what: str, predicate, timeout: float = WAIT):
+    from selenium.webdriver.support.ui import WebDriverWait
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: predicate(d))
+    except Exception:
+        raise AssertionError(f"waited {timeout}s for {what}; the page shows:\n"
+                             f"{driver.current_url}\n{driver.page_source[:3000]}") from None
+
+
+def _by_id(driver, element_id: str):
+    from selenium.webdriver.common.by import By
+    found = driver.find_elements(By.ID, element_id)
+    return found[0] if found else None
+
+
+def _text(driver, element_id: str) -> str:
+    element = _by_id(driver, element_id)
+    return element.text if element is not None else ""
+
+
+def _fill(driver, values: dict[str, str]) -> None:
+    for element_id, value in values.items():
+        element = _by_id(driver, element_id)
+        assert element is not None, f"no #{element_id} on {driver.current_url}"
+        element.clear()
+        element.send_keys(value)
+
+
+def _activation_link(log: Path) -> str:
+    found = re.findall(rf"Activation link for {re.escape(EMAIL)}: (\S+)",
+                       log.read_text(errors="replace"))
+    return found[-1] if found else ""
+
+
+def _free_customer_account(info: dict) -> None:
+    """The demo organization of `make run` already made BodoPlatformUser in the demo customer
+    account: remove it, as a customer would before letting Corral create it again."""
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=info["aws_endpoint_url"],
+                       aws_access_key_id=info["customer_aws_access_key_id"],
+                       aws_secret_access_key=info["customer_aws_secret_access_key"])
+    try:
+        for name in iam.list_role_policies(RoleName="BodoPlatformUser")["PolicyNames"]:
+            iam.delete_role_policy(RoleName="BodoPlatformUser", PolicyName=name)
+        iam.delete_role(RoleName="BodoPlatformUser")
+    except iam.exceptions.NoSuchEntityException:
+        pass
+
+
+def test_signup_in_a_browser(tmp_path, monkeypatch):
+    _need_browser()
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(var, "127.0.0.1,localhost")
+    state_dir, server_log = tmp_path / "corral", tmp_path / "local-run.log"
+    env = _local_env(CORRAL_PORT="0", CORRAL_STATE_DIR=str(state_dir), CORRAL_TICK_SECONDS="1",
+                     PYTHONUNBUFFERED="1")
+    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID", "CORRAL_PUBLIC_URL"):
+        env.pop(var, None)
+    with server_log.open("wb") as log_file:
+        server = subprocess.Popen([str(PLATFORM_PYTHON), "-m", "local.run"], cwd=ROOT, env=env,
+                                  stdout=log_file, stderr=subprocess.STDOUT)
+    driver = None
+    try:
+        info = _wait_for_settings(server, state_dir / "local.json")
+        driver = _driver(tmp_path / "chromium-profile")
+        driver.set_page_load_timeout(WAIT)
+
+        # The AWS Marketplace (local) posts the registration token to the registration page.
+        driver.get(info["signup_url"])
+        _wait_for(driver, "the registration page", lambda d: _by_id(d, "signup"))
+        assert "SIGN UP" in driver.page_source
+        _fill(driver, {"name": "Grace Hopper", "email": EMAIL, "organization": "Compilers",
+                       "password": PASSWORD})
+        _by_id(driver, "terms").click()
+        _by_id(driver, "submit").click()
+        _wait_for(driver, "the check-your-email page",
+                  lambda d: _text(d, "title") == "Check your email")
+        assert "activation link was sent to your email" in _text(driver, "message")
+
+        # The activation link, as local.run prints it.
+        link = _wait_for(driver, "the activation link in the log",
+                         lambda d: _activation_link(server_log))
+        driver.get(link)
+        _wait_for(driver, "the activated page", lambda d: _text(d, "title") == "Account activated")
+        _by_id(driver, "next").click()
+
+        _wait_for(driver, "the sign-in form", lambda d: _by_id(d, "signin"))
+        _fill(driver, {"email": EMAIL, "password": PASSWORD})
+        _by_id(driver, "submit").click()
+        _wait_for(driver, "the home page", lambda d: "Grace Hopper" in _text(d, "welcome"))
+
+        # An API key, its secret shown once; the SDK's token exchange accepts it.
+        _by_id(driver, "keys-link").click()
+        _wait_for(driver, "the keys page", lambda d: _by_id(d, "create-key"))
+        _fill(driver, {"key-name": "sdk"})
+        _by_id(driver, "create").click()
+        _wait_for(driver, "the new key", lambda d: _text(d, "new-secret"))
+        client_id = _text(driver, "new-client-id")
+        secret = _text(driver, "new-secret").removeprefix("Secret: ").strip()
+        reply = requests.post(f"{info['api_url']}/identity/resources/auth/v2/api-token",
+                              json={"clientId": client_id, "secret": secret}, timeout=10)
+        assert reply.status_code == 200, reply.text
+
+        # Settings: "Create role for me" with the customer's keys, then the AMI shares.
+        _free_customer_account(info)
+        driver.find_element("link text", "Settings").click()
+        _wait_for(driver, "the settings page", lambda d: _by_id(d, "create-role"))
+        assert len(_text(driver, "external-id")) >= 32
+        _fill(driver, {"access-key-id": info["customer_aws_access_key_id"],
+                       "secret-access-key": info["customer_aws_secret_access_key"]})
+        _by_id(driver, "create-role-submit").click()
+        _wait_for(driver, "the linked account",
+                  lambda d: _text(d, "account-id") == info["customer_account_id"])
+        assert "BodoPlatformUser" in _text(driver, "role-arn"), _text(driver, "error")
+
+        deadline = time.monotonic() + READY_TIMEOUT
+        while _text(driver, "status") != "ready":
+            assert time.monotonic() < deadline, (
+                f"AMI shares not ready within {READY_TIMEOUT}s:\n{driver.page_source[:3000]}")
+            time.sleep(1)         # the platform's tick runs every second
+            driver.refresh()
+        statuses = re.findall(r'class="share-status">(\w+)<', driver.page_source)
+        assert statuses and set(statuses) == {"SHARED"}, statuses
+
+        # The secret keys never reached the log.
+        log_text = server_log.read_text(errors="replace")
+        assert info["customer_aws_secret_access_key"] not in log_text.replace(
+            json.dumps(info, indent=2), "")
+        assert PASSWORD not in log_text and secret not in log_text
+    except BaseException:
+        print(f"---- local.run log ----\n{_tail(server_log)}", file=sys.stderr)
+        raise
+    finally:
+        if driver is not None:
+            driver.quit()
+        _stop(server)

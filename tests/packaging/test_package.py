@@ -61,14 +61,18 @@ def _closure(requirements: Path) -> list[metadata.Distribution]:
 
 
 def _rewheel(dist: metadata.Distribution, into: Path) -> Path:
-    """Pack an installed pure-Python distribution back into a wheel (its installed files
-    minus bytecode and scripts). Refuses anything that is not pure: Lambda needs its wheel."""
+    """Pack an installed distribution back into a wheel (its installed files minus bytecode
+    and scripts), under the tag it was installed with: py3 for pure Python, the manylinux
+    x86_64 tag for compiled ones (chalice checks that tag against Lambda's glibc)."""
     files = [f for f in dist.files or [] if not str(f).startswith("..")
              and "__pycache__" not in f.parts and not str(f).endswith(".pyc")]
     info = next(f for f in files if f.name == "WHEEL" and f.parent.name.endswith(".dist-info"))
     wheel_meta = info.read_text()
-    assert "Root-Is-Purelib: true" in wheel_meta, f"{dist.metadata['Name']} is not pure Python"
-    tag = next(t for t in re.findall(r"^Tag: (\S+)$", wheel_meta, re.M) if t.startswith("py3"))
+    tags = re.findall(r"^Tag: (\S+)$", wheel_meta, re.M)
+    if "Root-Is-Purelib: true" in wheel_meta:
+        tag = next(t for t in tags if t.startswith("py3"))
+    else:
+        tag = next(t for t in tags if "manylinux" in t and t.endswith("x86_64"))
     name = re.sub(r"[-_.]+", "_", dist.metadata["Name"])
     target = into / f"{name}-{dist.version}-{tag}.whl"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as whl:

@@ -13,6 +13,10 @@ KIND = "cluster"
 
 
 def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
+    if ws.status != "READY":
+        raise DomainError(f"Workspace {ws.name} is {ws.status}: clusters can be created only in a "
+                          f"READY workspace. Wait until it is READY, or create another workspace "
+                          f"if it FAILED.")
     cluster_uuid, task_uuid = identity.new_uuid(), identity.new_uuid()
     events = c.decide_create(cluster_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
                              clock.now())

@@ -1,7 +1,7 @@
 """Organizations, workspaces and API clients: the identity records every request is scoped by.
 
-Rows in the state table: an organization is (org#<uuid>, org); its workspaces are
-(org#<uuid>, ws#<uuid>); an API client is (client#<id>, client). A client's secret is a
+Rows in the state table: an organization is (org#<uuid>, org); its workspaces are the
+projections of their aggregates (chalicelib/workspaces.py), read here; an API client is (client#<id>, client). A client's secret is a
 256-bit random string, stored only as its SHA-256 (a slow password hash buys nothing for a
 secret that cannot be guessed); it is shown once, when created.
 """
@@ -14,6 +14,7 @@ import uuid as uuidlib
 from dataclasses import asdict, dataclass
 
 from . import clock
+from .lifecycle.workspace import Workspace as WorkspaceState, WorkspaceSpec
 from .store import aggregates as store
 
 ORG_SCOPE = "organization"
@@ -106,18 +107,32 @@ def remove_link(org: Organization) -> Organization:
 
 
 def create_workspace(org: Organization, name: str, region: str) -> Workspace:
-    ws = Workspace(new_uuid(), org.uuid, name, region, "READY", clock.now())
-    store.put_record(f"org#{org.uuid}", f"ws#{ws.uuid}", "workspace", asdict(ws), only_if_new=True)
-    return ws
+    """Request a workspace through its lifecycle (chalicelib/workspaces.py); it is NEW until the
+    engine has verified the link and ensured the network (kept for seeding and tests)."""
+    from . import workspaces  # the commands import this module
+    spec = WorkspaceSpec(name=name, region=region, cloud_config_uuid=org.cloud_config_uuid or "")
+    return _workspace(workspaces.create(org.uuid, spec))
+
+
+# Workspaces are event-sourced aggregates in their organization's scope (kind "workspace"):
+# these read the projection, the one source of truth, as the plain record other code expects.
+WORKSPACE_KIND = "workspace"
+
+
+def _workspace(state: WorkspaceState) -> Workspace:
+    return Workspace(state.uuid, state.organization_uuid, state.spec.name, state.spec.region,
+                     state.status.value, state.created_at)
 
 
 def get_workspace(org_uuid: str, ws_uuid: str) -> Workspace | None:
-    body = store.get_record(f"org#{org_uuid}", f"ws#{ws_uuid}")
-    return Workspace(**body) if body else None
+    row = store.get(WORKSPACE_KIND, org_uuid, ws_uuid)
+    return _workspace(WorkspaceState.from_dict(row.state)) if row else None
 
 
 def list_workspaces(org_uuid: str) -> list[Workspace]:
-    return [Workspace(**b) for b in store.query_records(f"org#{org_uuid}", "ws#")]
+    found = [_workspace(WorkspaceState.from_dict(r.state))
+             for r in store.list_rows(WORKSPACE_KIND, org_uuid)]
+    return sorted(found, key=lambda w: w.created_at)
 
 
 def _digest(secret: str) -> str:

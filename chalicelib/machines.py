@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .lifecycle import cluster, image_share
+from .lifecycle import cluster, image_share, workspace
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class Machine:
 def _run_cluster_step(step, state):
     from . import cluster_steps  # imports boto3 adapters; kept out of the pure registry's import
     return cluster_steps.run(step, state)
+
+
+def _run_workspace_step(step, state):
+    from . import workspace_steps  # boto3 adapters, as above
+    return workspace_steps.run(step, state)
 
 
 def _run_image_share_step(step, state):
@@ -49,5 +54,15 @@ MACHINES: dict[str, Machine] = {
         next_step=image_share.next_step,
         tasks=lambda s: s.tasks,
         run=_run_image_share_step,
+    ),
+    "workspace": Machine(
+        kind="workspace",
+        load=workspace.Workspace.from_dict,
+        dump=lambda w: w.to_dict(),
+        evolve=workspace.evolve,
+        allows=workspace.allows,
+        next_step=workspace.next_step,
+        tasks=lambda w: w.tasks,
+        run=_run_workspace_step,
     ),
 }

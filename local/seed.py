@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from chalicelib import identity, image_shares, linking, settings
+from chalicelib import identity, image_shares, linking, settings, workspaces
 from chalicelib.cloud import images
 
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, publish_platform_images
@@ -58,13 +58,31 @@ def share_images(org: identity.Organization, rounds: int = 20) -> None:
     raise RuntimeError(f"the demo's images could not be shared: {problems}")
 
 
+def create_workspace(org: identity.Organization, name: str, region: str,
+                     rounds: int = 20) -> identity.Workspace:
+    """Create a workspace through its lifecycle (chalicelib/workspaces.py) and deliver the queue
+    until it is READY, as `make run` and the tests expect of the demo workspace."""
+    from .pump import Pump
+    ws = identity.create_workspace(org, name, region)
+    pump = Pump()
+    for _ in range(rounds):
+        pump.drain()
+        ws = identity.get_workspace(org.uuid, ws.uuid)
+        if ws.status != "NEW" and ws.status != "INPROGRESS":
+            break
+    if ws.status != "READY":
+        raise RuntimeError(f"the demo workspace is {ws.status}, not READY: "
+                           f"{workspaces.get(org.uuid, ws.uuid).failure}")
+    return ws
+
+
 def seed_demo(customer_creds: dict, region: str = "us-east-1",
               customer_account_id: str = DEMO_CUSTOMER_ACCOUNT_ID) -> Demo:
     org = identity.create_organization("demo")
     role_arn = create_customer_role(customer_creds, org.external_id)
     org = linking.verify_and_save(org, customer_account_id, role_arn, region)
     share_images(org)
-    ws = identity.create_workspace(org, "demo", region)
+    ws = create_workspace(org, "demo", region)
     org_client, org_secret = identity.create_client(org.uuid, name="demo organization key")
     ws_client, ws_secret = identity.create_client(org.uuid, ws.uuid, name="demo workspace key")
     return Demo(org, ws, org_client.client_id, org_secret, ws_client.client_id, ws_secret,

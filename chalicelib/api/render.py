@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from ..cloud.images import Image
 from ..cloud.instance_types import InstanceType
-from ..identity import Workspace
+from ..lifecycle.workspace import Workspace as WorkspaceState
 from ..lifecycle.task import Task
 
 
@@ -16,12 +16,21 @@ def iso(ts: float | None) -> str | None:
         "+00:00", "Z")
 
 
-def workspace(ws: Workspace) -> dict:
-    # No `assignedAt` key at all: any value breaks the SDK's list_workspaces.
+def workspace(ws: WorkspaceState) -> dict:
+    """The SDK's W shape. No `assignedAt` key at all: any value breaks the SDK's
+    list_workspaces. `task` (extra, ignored by the SDK) says what the last operation did."""
+    network = {"region": ws.region}
+    if ws.network:
+        network.update({"vpcId": ws.network["vpc_id"],
+                        "publicSubnetsIds": [ws.network["subnet_id"]], "privateSubnetsIds": [],
+                        "securityGroupId": ws.network["security_group_id"]})
     return {"uuid": ws.uuid, "organizationUUID": ws.organization_uuid, "name": ws.name,
-            "status": ws.status, "region": ws.region, "networkData": {"region": ws.region},
-            "workspaceData": {}, "createdBy": None, "customTags": {}, "jupyterIsActive": False,
-            "cloudConfig": None, "createdAt": iso(ws.created_at)}
+            "status": ws.status.value, "region": ws.region, "networkData": network,
+            "workspaceData": dict(ws.spec.workspace_data), "createdBy": ws.spec.created_by,
+            "customTags": dict(ws.spec.custom_tags), "jupyterIsActive": False,
+            "cloudConfig": {"uuid": ws.spec.cloud_config_uuid, "provider": "AWS"},
+            "reason": ws.failure, "createdAt": iso(ws.created_at),
+            "updatedAt": iso(ws.updated_at), "task": render_task(ws.task)}
 
 
 def images(found: list[Image]) -> list[dict]:

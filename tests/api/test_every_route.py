@@ -49,6 +49,66 @@ def test_the_walk_finds_the_routes():
     assert len(private_routes()) >= 10
 
 
+@pytest.fixture(scope="module")
+def demo_ids(platform):
+    """Identifiers of the demo tenant's things, which no other caller may learn."""
+    cluster = platform.create_cluster(name="secret-demo-cluster")
+    return {"cluster": cluster["uuid"], "task": cluster["taskUUID"],
+            "ws": platform.demo.workspace.uuid, "org": platform.demo.organization.uuid,
+            "client": platform.demo.ws_client_id}
+
+
+def with_demo_ids(path: str, ids: dict) -> str:
+    """Fill path parameters with the demo tenant's real ids where the name says which."""
+    def pick(m):
+        name = m.group(1).lower()
+        for key, value in (("cluster", ids["cluster"]), ("task", ids["task"]),
+                           ("ws", ids["ws"]), ("workspace", ids["ws"]),
+                           ("client", ids["client"]), ("org", ids["org"])):
+            if key in name:
+                return value
+        return UUID
+    return re.sub(r"\{([^}]+)\}", pick, path)
+
+
+@pytest.fixture(scope="module")
+def other_tenant(platform):
+    from chalicelib import identity
+    org = identity.create_organization("another tenant")
+    client, secret = identity.create_client(org.uuid)
+    return {"org": platform.headers(client.client_id, secret)}
+
+
+@pytest.fixture(scope="module")
+def revoked(platform):
+    from chalicelib import identity
+    client, secret = identity.create_client(platform.demo.organization.uuid,
+                                            platform.demo.workspace.uuid)
+    headers = platform.headers(client.client_id, secret)
+    identity.revoke_client(platform.demo.organization.uuid, client.client_id)
+    return headers
+
+
+@pytest.mark.parametrize("method, path", private_routes())
+def test_another_organization_learns_nothing_of_ours(platform, demo_ids, other_tenant, method, path):
+    target = with_demo_ids(path, demo_ids)
+    reply = platform.request(method, target, "{}", headers=other_tenant["org"])
+    text = reply.body.decode(errors="replace")
+    assert reply.status_code < 500, (method, path, reply.status_code, text[:200])
+    if reply.status_code < 400:  # it may act on its own things, never on ours
+        assert not any(v in target for v in demo_ids.values()), (method, path, reply.status_code)
+    for name, value in demo_ids.items():
+        if value not in target:  # an id the caller sent may be echoed in "not found"
+            assert value not in text, (method, path, name, reply.status_code, text[:300])
+    assert "secret-demo-cluster" not in text
+
+
+@pytest.mark.parametrize("method, path", private_routes())
+def test_a_revoked_key_is_refused_everywhere(platform, demo_ids, revoked, method, path):
+    reply = platform.request(method, with_demo_ids(path, demo_ids), "{}", headers=revoked)
+    assert reply.status_code == 401, (method, path, reply.status_code, reply.body[:200])
+
+
 @pytest.mark.parametrize("method, path", private_routes())
 @pytest.mark.parametrize("who", ["none", "garbage", "forged", "expired"])
 def test_private_routes_refuse_bad_credentials(platform, method, path, who):

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 import boto3
 
 PLATFORM_ACCOUNT_ID = "481633624848"
-DEMO_CUSTOMER_ACCOUNT_ID = "210987654321"
+DEMO_CUSTOMER_ACCOUNT_ID = "210987654321"   # linked to the seeded demo organization
+NEW_CUSTOMER_ACCOUNT_ID = "333344445555"    # unlinked: for signing up as a new customer
 
 _ADMIN_POLICY_NAME = "AdministratorAccess"
 _ADMIN_POLICY = json.dumps(

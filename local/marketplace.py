@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from chalicelib import clock
 
-from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID
+from .accounts import NEW_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID
 
 PRODUCT_CODE = "corral"
 TOKEN_TTL_SECONDS = 3600
@@ -114,7 +114,7 @@ SUBSCRIBE_PATH = "/local/marketplace/subscribe"
 
 def register_local_routes(app) -> str:
     """Local mode only (never packaged): GET /local/marketplace/subscribe[?account=<12 digits>]
-    subscribes the account (the demo customer's by default) and sends the browser on to the
+    subscribes the account (the new, unlinked customer's by default) and sends the browser to the
     registration page on the same host, as the Marketplace does. Returns the path."""
     from chalice import Response
 
@@ -122,7 +122,7 @@ def register_local_routes(app) -> str:
     def local_marketplace_subscribe():
         request = app.current_request
         params = request.query_params or {}
-        account = params.get("account") or DEMO_CUSTOMER_ACCOUNT_ID
+        account = params.get("account") or NEW_CUSTOMER_ACCOUNT_ID
         if not ACCOUNT_ID.match(account):
             return Response(body="account must be a 12-digit AWS account id", status_code=400,
                             headers={"Content-Type": "text/plain; charset=utf-8"})

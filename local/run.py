@@ -19,7 +19,8 @@ from pathlib import Path
 from chalice.config import Config
 from chalice.local import create_local_server
 
-from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
+from .accounts import (DEMO_CUSTOMER_ACCOUNT_ID, NEW_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID,
+                       bootstrap_account)
 from .emulator import Emulator
 
 log = logging.getLogger("corral.run")
@@ -52,6 +53,9 @@ def main() -> int:
     endpoint = emulator.start()
     platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
     customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
+    # A second customer account, not linked to anything: a new customer signs up with it and
+    # pastes its access keys into "Create role for me".
+    new_customer_creds = bootstrap_account(NEW_CUSTOMER_ACCOUNT_ID, "admin")
     _configure_environment(endpoint, platform_creds)
 
     # Imported only now: the platform reads its settings from the environment set above.
@@ -88,6 +92,9 @@ def main() -> int:
         # The demo customer account's (fake, emulator-only) keys: to look into that account.
         "customer_aws_access_key_id": customer_creds["aws_access_key_id"],
         "customer_aws_secret_access_key": customer_creds["aws_secret_access_key"],
+        "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
+        "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
+        "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
     }
     state_dir.mkdir(parents=True, exist_ok=True)
     target = state_dir / "local.json"
@@ -98,7 +105,9 @@ def main() -> int:
     print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, tick every {tick_seconds:g}s)")
     print(f"Client settings written to {target}:")
     print(json.dumps(info, indent=2))
-    print(f"Sign up as a new AWS Marketplace customer: open {url}{signup_path}")
+    print(f"Sign up as a new AWS Marketplace customer (account {NEW_CUSTOMER_ACCOUNT_ID}): open "
+          f"{url}{signup_path}\n  its access keys for 'Create role for me' are new_customer_aws_* "
+          f"in {target}")
     print("Press Ctrl-C to stop.", flush=True)
 
     done = threading.Event()

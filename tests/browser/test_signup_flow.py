@@ -90,20 +90,6 @@ def _activation_link(log: Path) -> str:
     return found[-1] if found else ""
 
 
-def _free_customer_account(info: dict) -> None:
-    """The demo organization of `make run` already made BodoPlatformUser in the demo customer
-    account: remove it, as a customer would before letting Corral create it again."""
-    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=info["aws_endpoint_url"],
-                       aws_access_key_id=info["customer_aws_access_key_id"],
-                       aws_secret_access_key=info["customer_aws_secret_access_key"])
-    try:
-        for name in iam.list_role_policies(RoleName="BodoPlatformUser")["PolicyNames"]:
-            iam.delete_role_policy(RoleName="BodoPlatformUser", PolicyName=name)
-        iam.delete_role(RoleName="BodoPlatformUser")
-    except iam.exceptions.NoSuchEntityException:
-        pass
-
-
 def test_signup_in_a_browser(tmp_path, monkeypatch):
     _need_browser()
     for var in ("NO_PROXY", "no_proxy"):
@@ -159,15 +145,14 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         assert reply.status_code == 200, reply.text
 
         # Settings: "Create role for me" with the customer's keys, then the AMI shares.
-        _free_customer_account(info)
         driver.find_element("link text", "Settings").click()
         _wait_for(driver, "the settings page", lambda d: _by_id(d, "create-role"))
         assert len(_text(driver, "external-id")) >= 32
-        _fill(driver, {"access-key-id": info["customer_aws_access_key_id"],
-                       "secret-access-key": info["customer_aws_secret_access_key"]})
+        _fill(driver, {"access-key-id": info["new_customer_aws_access_key_id"],
+                       "secret-access-key": info["new_customer_aws_secret_access_key"]})
         _by_id(driver, "create-role-submit").click()
         _wait_for(driver, "the linked account",
-                  lambda d: _text(d, "account-id") == info["customer_account_id"])
+                  lambda d: _text(d, "account-id") == info["new_customer_account_id"])
         assert "BodoPlatformUser" in _text(driver, "role-arn"), _text(driver, "error")
 
         deadline = time.monotonic() + READY_TIMEOUT
@@ -181,7 +166,7 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
 
         # The secret keys never reached the log.
         log_text = server_log.read_text(errors="replace")
-        assert info["customer_aws_secret_access_key"] not in log_text.replace(
+        assert info["new_customer_aws_secret_access_key"] not in log_text.replace(
             json.dumps(info, indent=2), "")
         assert PASSWORD not in log_text and secret not in log_text
     except BaseException:

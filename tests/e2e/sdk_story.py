@@ -6,7 +6,8 @@ Run it with the SDK's own virtualenv (pydantic v1), never the platform's:
 
 It imports nothing from the project: only the SDK, `requests` and the standard library. It reads
 the client settings `make run` writes (local.json), then: builds the organization client and lists
-the workspaces; builds the workspace client (authenticates, checks the SDK version, reads the
+the workspaces; creates a workspace with the organization's cloud config, waits until READY, gets,
+lists and deletes it (waiting until TERMINATED); builds the workspace client (authenticates, checks the SDK version, reads the
 token's tenantId); lists the Bodo versions and instance types; creates a cluster, polls it to
 RUNNING recording every status it sees; gets it; lists clusters; removes it and polls it to
 TERMINATED; and reads the platform's own task records (GET /v1/tasks, plain requests) to check the
@@ -117,6 +118,41 @@ class Platform:
             time.sleep(POLL_SECONDS)
 
 
+def workspace_lifecycle(org: BodoOrganizationClient) -> list[str]:
+    """Create a workspace with the organization's cloud config, wait READY, get, list, delete,
+    wait TERMINATED (the SDK's own calls and waits). Returns the statuses seen."""
+    log("workspace lifecycle")
+    configs = list(org.list_cloud_configs())
+    check(len(configs) == 1, f"list_cloud_configs: {len(configs)} cloud configs, expected 1")
+    cc_uuid = str(configs[0].uuid)
+    name = f"sdk-story-ws-{uuidlib.uuid4().hex[:8]}"
+    created = org.create_workspace(name=name, region="us-east-2", cloud_config_id=cc_uuid,
+                                   custom_tags={"story": "sdk"})
+    ws_uuid = str(created.uuid)
+    seen: list[str] = []
+    record(seen, created.status)
+    check(created.name == name and created.region == "us-east-2",
+          f"create_workspace reply: {created.name} {created.region}")
+    created.wait_for_status(["READY"], timeout=WAIT_SECONDS, tick=SDK_TICK)
+    record(seen, created.status)
+    check(created.status == "READY", f"workspace ended {created.status}, statuses seen {seen}")
+    got = org.get_workspace(ws_uuid)
+    check(got.status == "READY" and str(got.cloud_config.uuid) == cc_uuid,
+          f"get_workspace: {got.status}, cloud config {got.cloud_config}")
+    check(bool(got.network_data and got.network_data.region == "us-east-2"),
+          f"get_workspace: networkData {got.network_data}")
+    listed = org.list_workspaces(filters={"names": [name]})
+    check([str(w.uuid) for w in listed] == [ws_uuid],
+          f"list_workspaces(names=[{name}]): {[str(w.uuid) for w in listed]}")
+    deleted = org.delete_workspace(ws_uuid)
+    record(seen, deleted.status)
+    check(deleted.status in ("TERMINATING", "TERMINATED"), f"delete_workspace: {deleted.status}")
+    deleted.wait_for_status(["TERMINATED"], timeout=WAIT_SECONDS, tick=SDK_TICK)
+    record(seen, deleted.status)
+    check(deleted.status == "TERMINATED", f"workspace removal ended {deleted.status}")
+    return seen
+
+
 def story(info: dict) -> dict:
     urls = dict(api_url=info["api_url"], auth_url=info["auth_url"])
     out: dict = {"sdk": "bodosdk"}
@@ -135,6 +171,7 @@ def story(info: dict) -> dict:
     check(info["workspace_uuid"] in ws_uuids,
           f"list_workspaces: demo workspace {info['workspace_uuid']} not in {ws_uuids}")
     out["org_workspaces"] = ws_uuids
+    out["workspace_lifecycle"] = workspace_lifecycle(org)
 
     log("workspace client")
     ws = BodoWorkspaceClient(info["client_id"], info["secret_key"], **urls)

@@ -18,8 +18,8 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.test_sdk_story import (PLATFORM_PYTHON, ROOT, _ci, _local_env, _stop, _tail,
-                                      _wait_for_settings)
+from tests.e2e.test_sdk_story import (PLATFORM_PYTHON, ROOT, SDK_PYTHON, _ci, _local_env,
+                                      _stop, _tail, _wait_for_settings)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -163,6 +163,15 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
             driver.refresh()
         statuses = re.findall(r'class="share-status">(\w+)<', driver.page_source)
         assert statuses and set(statuses) == {"SHARED"}, statuses
+
+        # The official SDK, with the key made on the keys page: a workspace, then the catalog.
+        sdk = subprocess.run([str(SDK_PYTHON), str(Path(__file__).with_name("sdk_after_signup.py")),
+                              info["api_url"], client_id, secret], cwd=ROOT, capture_output=True,
+                             text=True, timeout=240)
+        assert sdk.returncode == 0, sdk.stderr[-3000:]
+        seen = json.loads(sdk.stdout.strip().splitlines()[-1])
+        assert seen["status"] == "READY", seen
+        assert seen["versions"] == ["2025.6", "2025.5", "2025.4"] and seen["instance_types"] > 0
 
         # The secret keys never reached the log.
         log_text = server_log.read_text(errors="replace")

@@ -1,6 +1,11 @@
-"""The registry of state machines the engine drives, by kind (the prefix of stream keys)."""
+"""The registry of state machines the engine drives, by kind (the prefix of stream keys).
+
+Each kind pairs a pure lifecycle module (evolve, allows, next_step and a state class with
+to_dict/from_dict/tasks) with the module that runs its steps against AWS. The steps module is
+imported only when a step runs, so importing the registry pulls in no boto3 adapters."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -19,50 +24,17 @@ class Machine:
     run: Callable[[Any, Any], Any]          # (step, state) -> [events] | engine.Wait
 
 
-def _run_cluster_step(step, state):
-    from . import cluster_steps  # imports boto3 adapters; kept out of the pure registry's import
-    return cluster_steps.run(step, state)
+def _machine(kind: str, lifecycle, state_class, steps_module: str) -> Machine:
+    def run(step, state):
+        return importlib.import_module(f"{__package__}.{steps_module}").run(step, state)
+
+    return Machine(kind=kind, load=state_class.from_dict, dump=lambda s: s.to_dict(),
+                   evolve=lifecycle.evolve, allows=lifecycle.allows,
+                   next_step=lifecycle.next_step, tasks=lambda s: s.tasks, run=run)
 
 
-def _run_workspace_step(step, state):
-    from . import workspace_steps  # boto3 adapters, as above
-    return workspace_steps.run(step, state)
-
-
-def _run_image_share_step(step, state):
-    from . import image_share_steps  # boto3 adapters, as above
-    return image_share_steps.run(step, state)
-
-
-MACHINES: dict[str, Machine] = {
-    "cluster": Machine(
-        kind="cluster",
-        load=cluster.Cluster.from_dict,
-        dump=lambda c: c.to_dict(),
-        evolve=cluster.evolve,
-        allows=cluster.allows,
-        next_step=cluster.next_step,
-        tasks=lambda c: c.tasks,
-        run=_run_cluster_step,
-    ),
-    "imageshare": Machine(
-        kind="imageshare",
-        load=image_share.ImageShare.from_dict,
-        dump=lambda s: s.to_dict(),
-        evolve=image_share.evolve,
-        allows=image_share.allows,
-        next_step=image_share.next_step,
-        tasks=lambda s: s.tasks,
-        run=_run_image_share_step,
-    ),
-    "workspace": Machine(
-        kind="workspace",
-        load=workspace.Workspace.from_dict,
-        dump=lambda w: w.to_dict(),
-        evolve=workspace.evolve,
-        allows=workspace.allows,
-        next_step=workspace.next_step,
-        tasks=lambda w: w.tasks,
-        run=_run_workspace_step,
-    ),
-}
+MACHINES: dict[str, Machine] = {m.kind: m for m in (
+    _machine("cluster", cluster, cluster.Cluster, "cluster_steps"),
+    _machine("imageshare", image_share, image_share.ImageShare, "image_share_steps"),
+    _machine("workspace", workspace, workspace.Workspace, "workspace_steps"),
+)}

@@ -1,7 +1,8 @@
 """Benchmark 1: AWS API calls per cluster lifecycle.
 
-Two lifecycles in one organization on the in-process platform (moto + fake clock): the first
-creates the organization's network, the second reuses it. Each goes POST /v1/clusters -> settle
+Two lifecycles in the demo workspace on the in-process platform (moto + fake clock); the
+organization's network was made when the workspace became READY, so neither creates it. The
+first pays the AssumeRole a cold worker would. Each goes POST /v1/clusters -> settle
 (RUNNING) -> DELETE -> settle (TERMINATED). Every AWS call in between is counted and charged to
 what made it: an HTTP route, a worker step, the tick, or the queue delivery (the part Lambda's
 SQS event source does on AWS, emulated by the harness's pump). The harness's own reads (the
@@ -30,24 +31,13 @@ DELIVERY = "delivery"      # the pump's Receive/Delete: Lambda's event source ma
 TICK = "tick"
 
 
-# (service, operation) -> (first cluster of an org, second cluster, why)
+# (service, operation) -> (first cluster, second cluster, why)
 MINIMUM: dict[tuple[str, str], tuple[int, int, str]] = {
     ("STS", "AssumeRole"): (1, 0, "credentials for the customer's role, cached for an hour "
                                   "(the first cluster pays it)"),
     ("EC2", "DescribeImages"): (1, 1, "validation: resolve the Bodo version to the shared AMI"),
     ("EC2", "DescribeInstanceTypes"): (1, 1, "validation: the instance type and its vCPUs"),
-    # organization network, created once; its ids then live on the organization
-    ("EC2", "CreateVpc"): (1, 0, "network (first cluster only)"),
-    ("EC2", "ModifyVpcAttribute"): (1, 0, "network: DNS host names"),
-    ("EC2", "CreateSubnet"): (1, 0, "network (AWS picks the zone if none is given)"),
-    ("EC2", "ModifySubnetAttribute"): (1, 0, "network: public IPs on launch"),
-    ("EC2", "CreateInternetGateway"): (1, 0, "network"),
-    ("EC2", "AttachInternetGateway"): (1, 0, "network"),
-    ("EC2", "CreateRouteTable"): (1, 0, "network"),
-    ("EC2", "CreateRoute"): (1, 0, "network: default route"),
-    ("EC2", "AssociateRouteTable"): (1, 0, "network"),
-    ("EC2", "CreateSecurityGroup"): (1, 0, "network"),
-    ("EC2", "AuthorizeSecurityGroupIngress"): (1, 0, "network: all traffic between nodes"),
+    # (the organization's network is made by the workspace, before any cluster: none here)
     # the cluster's own resources
     ("EC2", "CreatePlacementGroup"): (1, 1, "one cluster placement group"),
     ("EC2", "CreateLaunchTemplate"): (1, 1, "one launch template (CreateFleet needs one)"),
@@ -57,19 +47,19 @@ MINIMUM: dict[tuple[str, str], tuple[int, int, str]] = {
     ("EC2", "TerminateInstances"): (1, 1, "one terminate"),
     ("EC2", "DeleteLaunchTemplate"): (1, 1, "teardown"),
     ("EC2", "DeletePlacementGroup"): (1, 1, "teardown (after the instances are gone)"),
-    # platform: steps with a side effect are first:9 (network, placement group, template,
-    # fleet, readiness, terminate, await termination, delete template, delete group),
-    # second:8 (network known from the organization); FINISH_REMOVAL folds into the last one.
-    ("SQS", "SendMessageBatch"): (9, 8, "one message per step"),
+    # platform: 8 steps with a side effect (placement group, template, fleet, readiness,
+    # terminate, await termination, delete template, delete group; the network's ids are the
+    # workspace's); FINISH_REMOVAL folds into the last one.
+    ("SQS", "SendMessageBatch"): (8, 8, "one message per step"),
     ("DynamoDB", "GetItem [API key]"): (2, 2, "the bearer's API key, once per request "
                                                 "(create, delete)"),
-    ("DynamoDB", "GetItem [workspace]"): (1, 1, "create: the workspace's region"),
+    ("DynamoDB", "GetItem [workspace]"): (1, 1, "create: the workspace's region and status"),
     ("DynamoDB", "GetItem [organization]"): (1, 1, "create: the link for validation; steps "
                                                    "reuse it, cached like the credentials"),
-    ("DynamoDB", "GetItem [cluster row]"): (10, 9, "delete: the row; then one row read per "
-                                                   "step"),
-    ("DynamoDB", "UpdateItem [cluster row: claim]"): (9, 8, "one claim per step"),
-    ("DynamoDB", "TransactWriteItems"): (11, 10, "create + delete + one commit per step"),
+    ("DynamoDB", "GetItem [cluster row]"): (9, 9, "delete: the row; then one row read per "
+                                                  "step"),
+    ("DynamoDB", "UpdateItem [cluster row: claim]"): (8, 8, "one claim per step"),
+    ("DynamoDB", "TransactWriteItems"): (10, 10, "create + delete + one commit per step"),
 }
 
 
@@ -229,8 +219,8 @@ def report(r: Result, out=print) -> None:
     out("1. AWS API calls per cluster lifecycle  (POST -> RUNNING -> DELETE -> TERMINATED, "
         "2 workers, moto)")
     out("=" * 92)
-    out("first = first cluster of the organization (creates the network); second = another "
-        "cluster of\nthe same organization (network reused). min = the minimum reasoned below.")
+    out("first = the first cluster (cold credentials); second = another cluster; both in a READY\n"
+        "workspace, whose network exists already. min = the minimum reasoned below.")
     out("")
     out(f"{'group / operation':<48}{'first':>7}{'min':>6}{'second':>9}{'min':>6}")
     keys = set(a1) | set(a2) | set(m1) | set(m2)
@@ -273,7 +263,7 @@ def report(r: Result, out=print) -> None:
         "(retried) step\n  needs to look for what an earlier attempt made.")
 
     out("")
-    out(f"{'actual / minimum':<36}{'first (network created)':>26}{'second (network reused)':>26}")
+    out(f"{'actual / minimum':<36}{'first (cold credentials)':>26}{'second':>26}")
     for title, services in GROUPS:
         t1, t2 = _group_total(a1, services), _group_total(a2, services)
         n1, n2 = _group_total(m1, services), _group_total(m2, services)

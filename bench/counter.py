@@ -48,7 +48,8 @@ class Call:
 
 
 # The state table's rows by sort key (see chalicelib/store/aggregates.py, identity.py)
-_ROWS = (("org", "organization"), ("ws#", "workspace"), ("client", "API key"),
+_ROWS = (("org", "organization"), ("workspace#", "workspace"), ("client", "API key"),
+         ("imageshare#", "image share row"),
          ("cluster#", "cluster row"), ("task#", "task row"))
 
 

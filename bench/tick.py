@@ -78,7 +78,7 @@ class Population:
         ids = (f"i-{n:08x}{1:09x}", f"i-{n:08x}{2:09x}")
         return [
             c.ClusterRequested(uuid, ws, self.org, _spec(i, self.image_id), identity.new_uuid(),
-                               at),
+                               None, at),
             c.NetworkReady("vpc-0bench", "subnet-0bench", "sg-0bench", at + 5),
             c.PlacementGroupReady(f"corral-{uuid}", at + 6),
             c.LaunchTemplateReady("lt-0bench", at + 7),

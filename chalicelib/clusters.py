@@ -19,7 +19,7 @@ def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
                           f"if it FAILED.")
     cluster_uuid, task_uuid = identity.new_uuid(), identity.new_uuid()
     events = c.decide_create(cluster_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
-                             clock.now())
+                             clock.now(), network=ws.network)
     return engine.commit(KIND, ws.uuid, cluster_uuid, 0, None, events).state
 
 

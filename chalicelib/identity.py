@@ -47,6 +47,7 @@ class Workspace:
     region: str
     status: str
     created_at: float
+    network: dict | None = None   # the organization's network in the region, once READY
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ WORKSPACE_KIND = "workspace"
 
 def _workspace(state: WorkspaceState) -> Workspace:
     return Workspace(state.uuid, state.organization_uuid, state.spec.name, state.spec.region,
-                     state.status.value, state.created_at)
+                     state.status.value, state.created_at, state.network)
 
 
 def get_workspace(org_uuid: str, ws_uuid: str) -> Workspace | None:

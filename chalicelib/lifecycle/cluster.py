@@ -85,6 +85,7 @@ class ClusterRequested:
     organization_uuid: str
     spec: dict
     task_uuid: str
+    network: dict | None   # the workspace's network, when it has one: no need to look for it
     at: float
 
 
@@ -182,8 +183,10 @@ REMOVABLE = (S.NEW, S.INPROGRESS, S.INITIALIZING, S.RUNNING, S.PAUSED, S.STOPPED
 TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     (None, ClusterRequested): S.NEW,
     **{(s, NetworkReady): S.INPROGRESS for s in LAUNCHING},
-    (S.INPROGRESS, AccessGroupReady): S.INPROGRESS,
-    (S.INPROGRESS, PlacementGroupReady): S.INPROGRESS,
+    # The first step is the network's, or the access group's or placement group's when the
+    # cluster starts from its workspace's network: whichever comes first starts the creation.
+    **{(s, AccessGroupReady): S.INPROGRESS for s in LAUNCHING},
+    **{(s, PlacementGroupReady): S.INPROGRESS for s in LAUNCHING},
     (S.INPROGRESS, LaunchTemplateReady): S.INPROGRESS,
     (S.INPROGRESS, FleetLaunched): S.INPROGRESS,
     (S.INPROGRESS, NodesReady): S.RUNNING,
@@ -316,6 +319,7 @@ def evolve(state: Cluster | None, e: Any) -> Cluster:
             uuid=e.cluster_uuid, workspace_uuid=e.workspace_uuid,
             organization_uuid=e.organization_uuid, spec=ClusterSpec.from_dict(e.spec),
             status=status, created_at=e.at, updated_at=e.at, in_state_since=e.at, tasks=(task,),
+            network=e.network,
         )
     assert state is not None
     s = _apply(state, e)
@@ -386,9 +390,10 @@ def fold(events) -> Cluster | None:
 # ---- commands -----------------------------------------------------------------------------
 
 def decide_create(cluster_uuid: str, workspace_uuid: str, organization_uuid: str,
-                  spec: ClusterSpec, task_uuid: str, at: float) -> list:
+                  spec: ClusterSpec, task_uuid: str, at: float,
+                  network: dict | None = None) -> list:
     return [ClusterRequested(cluster_uuid, workspace_uuid, organization_uuid, spec.to_dict(),
-                             task_uuid, at)]
+                             task_uuid, dict(network) if network else None, at)]
 
 
 def decide_remove(state: Cluster, task_uuid: str, at: float) -> list:

@@ -109,6 +109,14 @@ def test_removal_during_creation_cancels_the_creation_task():
     assert remove.status == TaskStatus.NEW
 
 
+def test_a_cluster_started_from_its_workspaces_network_skips_the_network_step():
+    net = {"vpc_id": "vpc-1", "subnet_id": "subnet-1", "security_group_id": "sg-1"}
+    state = c.evolve(None, c.decide_create(CID, WS, ORG, SPEC, "t1", 0.0, network=net)[0])
+    assert state.network == net and c.next_step(state) == Step.ENSURE_PLACEMENT_GROUP
+    state = c.evolve(state, c.PlacementGroupReady("pg", 1))
+    assert state.status == S.INPROGRESS and state.task.status == TaskStatus.INPROGRESS
+
+
 def test_removing_twice_is_a_domain_error_a_person_understands():
     state, _ = run_happy_path()
     state = c.evolve(state, c.decide_remove(state, "t2", 100)[0])

@@ -254,10 +254,9 @@ def report(r: Result, out=print) -> None:
     out("Minimum per lifecycle, and why (one side effect per queued step, as the engine works):")
     for (svc, op), (f, s, why) in MINIMUM.items():
         out(f"  {svc + ':' + op:<42} {f:>2} / {s:<2}  {why}")
-    out("  Steps with a side effect: 9 for the first cluster (network, placement group, launch "
-        "template,\n  fleet, readiness, terminate, await termination, delete template, delete "
-        "group), 8 for the\n  second (the network's ids are kept on the organization); "
-        "FINISH_REMOVAL has no side effect\n  and folds into the last commit.")
+    out("  Steps with a side effect: 8 (placement group, launch template, fleet, readiness,\n"
+        "  terminate, await termination, delete template, delete group); the network is the\n"
+        "  workspace's. FINISH_REMOVAL has no side effect and folds into the last commit.")
     out("  Idempotency look-ups (describe-before-create) are not in the minimum: a step whose "
         "claim is\n  the first one for its version cannot have run before, so only a re-claimed "
         "(retried) step\n  needs to look for what an earlier attempt made.")

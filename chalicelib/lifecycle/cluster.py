@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from . import table
 from .errors import DomainError
 from .events import event
-from .task import Task, TaskMove
+from .task import CarriesTasks, Task, TaskMove
 
 
 class ClusterStatus(str, Enum):
@@ -228,7 +229,7 @@ class Instances(str, Enum):
 
 
 @dataclass(frozen=True)
-class Cluster:
+class Cluster(CarriesTasks):
     uuid: str
     workspace_uuid: str
     organization_uuid: str
@@ -248,12 +249,7 @@ class Cluster:
     failure: str | None = None
     tasks: tuple[Task, ...] = ()
 
-    @property
-    def task(self) -> Task:
-        return self.tasks[-1]
 
-    def with_task(self, move: TaskMove, detail: str | None, at: float) -> "Cluster":
-        return replace(self, tasks=self.tasks[:-1] + (self.task.move(move, detail, at),))
 
     def to_dict(self) -> dict:
         return {
@@ -304,15 +300,12 @@ class Cluster:
 # ---- folding ------------------------------------------------------------------------------
 
 def allows(state: Cluster | None, e: Any) -> bool:
-    return (state.status if state else None, type(e)) in TRANSITIONS
+    return table.allowed(TRANSITIONS, state, e)
 
 
 def evolve(state: Cluster | None, e: Any) -> Cluster:
     """Apply one event. An event the table does not allow is a bug in the caller: it raises."""
-    key = (state.status if state else None, type(e))
-    if key not in TRANSITIONS:
-        raise ValueError(f"{type(e).__name__} is not allowed in status {key[0]}")
-    status = TRANSITIONS[key]
+    status = table.target(TRANSITIONS, state, e)
     if isinstance(e, ClusterRequested):
         task = Task(e.task_uuid, CREATE_CLUSTER, e.cluster_uuid, created_at=e.at, updated_at=e.at)
         return Cluster(
@@ -322,9 +315,7 @@ def evolve(state: Cluster | None, e: Any) -> Cluster:
             network=e.network,
         )
     assert state is not None
-    s = _apply(state, e)
-    since = s.in_state_since if status == state.status else e.at
-    return replace(s, status=status, updated_at=e.at, in_state_since=since)
+    return table.stamp(state, _apply(state, e), status, e.at)
 
 
 def _apply(s: Cluster, e: Any) -> Cluster:

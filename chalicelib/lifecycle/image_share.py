@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 from .events import event
-from .task import TERMINAL, Task, TaskMove
+from .task import TERMINAL, CarriesTasks, Task, TaskMove
 
 
 class ShareStatus(str, Enum):
@@ -106,7 +106,7 @@ class Step(str, Enum):
 
 
 @dataclass(frozen=True)
-class ImageShare:
+class ImageShare(CarriesTasks):
     uuid: str
     organization_uuid: str
     region: str
@@ -119,15 +119,6 @@ class ImageShare:
     reason: str | None = None         # the last failure's reason (cleared once SHARED)
     retry_at: float | None = None     # when a failed or deferred share is tried again
     tasks: tuple[Task, ...] = ()
-
-    @property
-    def task(self) -> Task | None:
-        return self.tasks[-1] if self.tasks else None
-
-    def with_task(self, move: TaskMove, detail: str | None, at: float) -> "ImageShare":
-        if self.task is None:
-            return self
-        return replace(self, tasks=self.tasks[:-1] + (self.task.move(move, detail, at),))
 
     def open_task(self, task_uuid: str, detail: str, at: float) -> "ImageShare":
         s = self

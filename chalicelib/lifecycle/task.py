@@ -6,6 +6,7 @@ the aggregate's events move it through this table, so the two can never disagree
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 from enum import Enum
 
 
@@ -81,3 +82,22 @@ class Task:
             created_at=d.get("created_at", 0.0),
             updated_at=d.get("updated_at", 0.0),
         )
+
+
+C = TypeVar("C", bound="CarriesTasks")
+
+
+class CarriesTasks:
+    """Mixin for an aggregate's frozen state that carries its tasks, the open one last."""
+
+    tasks: tuple[Task, ...]
+
+    @property
+    def task(self) -> Task | None:
+        return self.tasks[-1] if self.tasks else None
+
+    def with_task(self: C, move: TaskMove, detail: str | None, at: float) -> C:
+        """Move the last task (a state without tasks is returned as it is)."""
+        if not self.tasks:
+            return self
+        return replace(self, tasks=self.tasks[:-1] + (self.tasks[-1].move(move, detail, at),))

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Sequence
 
+from . import table
 from .errors import DomainError
 from .events import event
-from .task import Task, TaskMove
+from .task import CarriesTasks, Task, TaskMove
 
 
 class WorkspaceStatus(str, Enum):
@@ -120,7 +121,7 @@ class Step(str, Enum):
 
 
 @dataclass(frozen=True)
-class Workspace:
+class Workspace(CarriesTasks):
     uuid: str
     organization_uuid: str
     spec: WorkspaceSpec
@@ -141,12 +142,7 @@ class Workspace:
     def region(self) -> str:
         return self.spec.region
 
-    @property
-    def task(self) -> Task:
-        return self.tasks[-1]
 
-    def with_task(self, move: TaskMove, detail: str | None, at: float) -> "Workspace":
-        return replace(self, tasks=self.tasks[:-1] + (self.task.move(move, detail, at),))
 
     def to_dict(self) -> dict:
         return {
@@ -183,15 +179,12 @@ class Workspace:
 # ---- folding ------------------------------------------------------------------------------
 
 def allows(state: Workspace | None, e: Any) -> bool:
-    return (state.status if state else None, type(e)) in TRANSITIONS
+    return table.allowed(TRANSITIONS, state, e)
 
 
 def evolve(state: Workspace | None, e: Any) -> Workspace:
     """Apply one event. An event the table does not allow is a bug in the caller: it raises."""
-    key = (state.status if state else None, type(e))
-    if key not in TRANSITIONS:
-        raise ValueError(f"{type(e).__name__} is not allowed in status {key[0]}")
-    status = TRANSITIONS[key]
+    status = table.target(TRANSITIONS, state, e)
     if isinstance(e, WorkspaceRequested):
         task = Task(e.task_uuid, CREATE_WORKSPACE, e.workspace_uuid, created_at=e.at,
                     updated_at=e.at)
@@ -199,9 +192,7 @@ def evolve(state: Workspace | None, e: Any) -> Workspace:
                          spec=WorkspaceSpec.from_dict(e.spec), status=status, created_at=e.at,
                          updated_at=e.at, in_state_since=e.at, tasks=(task,))
     assert state is not None
-    s = _apply(state, e)
-    since = s.in_state_since if status == state.status else e.at
-    return replace(s, status=status, updated_at=e.at, in_state_since=since)
+    return table.stamp(state, _apply(state, e), status, e.at)
 
 
 def _apply(s: Workspace, e: Any) -> Workspace:

@@ -44,8 +44,9 @@ def _machine(kind: str) -> Machine:
 
 
 def commit(kind: str, scope: str, uuid: str, version: int, state: Any,
-           events: list, retries: int = 3) -> Committed | None:
-    """Append `events` after `version` and enqueue the step they leave pending.
+           events: list, retries: int = 3, retry_in: float | None = None) -> Committed | None:
+    """Append `events` after `version` and enqueue the step they leave pending (or, with
+    `retry_in`, leave it to the tick that many seconds from now).
 
     On a conflict the events are facts still: they are re-applied to the newer state if its
     table allows them, else dropped (and logged). Returns None when dropped."""
@@ -57,7 +58,8 @@ def commit(kind: str, scope: str, uuid: str, version: int, state: Any,
         before = set(m.tasks(state)) if state is not None else set()
         changed = [t.to_dict() for t in m.tasks(new) if t not in before]
         pending = m.next_step(new)
-        due = clock.now() + settings.get().step_lease_seconds if pending else None
+        wait = retry_in if retry_in is not None else settings.get().step_lease_seconds
+        due = clock.now() + wait if pending else None
         try:
             new_version = aggregates.append(kind, scope, uuid, version,
                                             [to_record(e) for e in events], m.dump(new),
@@ -70,7 +72,7 @@ def commit(kind: str, scope: str, uuid: str, version: int, state: Any,
                             [type(e).__name__ for e in events], kind, uuid, version)
                 return None
             continue
-        if pending:
+        if pending and retry_in is None:
             _enqueue([Work(kind, scope, uuid, new_version)])
         return Committed(new, new_version)
     raise aggregates.Conflict(f"{kind} {uuid}: too many concurrent writers")
@@ -113,8 +115,13 @@ def drive(work: Work) -> str:
         # account we cannot act in right now: try again later, the step stays pending.
         log.warning("%s %s %s: %s; retrying in %ss", work.kind, work.uuid, step.value,
                     e.reason, RETRY_SECONDS)
-        aggregates.release(work.kind, work.scope, work.uuid, work.version,
-                           now + RETRY_SECONDS)
+        said = m.retrying(state, step, e.reason, now)
+        if said:  # tell the user why it waits (once per reason); the tick retries it
+            commit(work.kind, work.scope, work.uuid, work.version, state, said,
+                   retry_in=RETRY_SECONDS)
+        else:
+            aggregates.release(work.kind, work.scope, work.uuid, work.version,
+                               now + RETRY_SECONDS)
         return "retry"
     if isinstance(outcome, Wait):
         aggregates.release(work.kind, work.scope, work.uuid, work.version,

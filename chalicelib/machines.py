@@ -22,6 +22,8 @@ class Machine:
     next_step: Callable[[Any], Any]
     tasks: Callable[[Any], tuple]
     run: Callable[[Any, Any], Any]          # (step, state) -> [events] | engine.Wait
+    # (state, step, reason, at) -> events recording why a failed step waits (may be none)
+    retrying: Callable[[Any, Any, str, float], list]
 
 
 def _machine(kind: str, lifecycle, state_class, steps_module: str) -> Machine:
@@ -30,7 +32,8 @@ def _machine(kind: str, lifecycle, state_class, steps_module: str) -> Machine:
 
     return Machine(kind=kind, load=state_class.from_dict, dump=lambda s: s.to_dict(),
                    evolve=lifecycle.evolve, allows=lifecycle.allows,
-                   next_step=lifecycle.next_step, tasks=lambda s: s.tasks, run=run)
+                   next_step=lifecycle.next_step, tasks=lambda s: s.tasks, run=run,
+                   retrying=getattr(lifecycle, "retrying", lambda *_: []))
 
 
 MACHINES: dict[str, Machine] = {m.kind: m for m in (

@@ -172,6 +172,15 @@ class ClusterRemoved:
     at: float
 
 
+@event
+class StepRetrying:
+    """A step keeps failing for a reason AWS gave (throttling, or an account the platform
+    cannot act in right now): recorded once per reason, so the user sees why it waits."""
+    step: str
+    reason: str
+    at: float
+
+
 LAUNCHING = (S.NEW, S.INPROGRESS)
 # Statuses in which whatever the cluster still holds is released. TERMINATED is here only for
 # a launch fact that arrives after the removal finished (a step that raced it): it is recorded,
@@ -201,6 +210,9 @@ TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     **{(s, PlacementGroupDeleted): s for s in TEARING_DOWN},
     **{(s, AccessGroupDeleted): s for s in TEARING_DOWN},
     (S.TERMINATING, ClusterRemoved): S.TERMINATED,
+    # A retried step started the creation too, or keeps the status it happens in.
+    **{(s, StepRetrying): S.INPROGRESS for s in LAUNCHING},
+    **{(s, StepRetrying): s for s in TEARING_DOWN},
 }
 
 
@@ -247,6 +259,7 @@ class Cluster(CarriesTasks):
     launched_at: float | None = None
     nodes: tuple = ()
     failure: str | None = None
+    retrying: str | None = None      # "<step>: <reason>" while a step keeps failing
     tasks: tuple[Task, ...] = ()
 
 
@@ -270,6 +283,7 @@ class Cluster(CarriesTasks):
             "launched_at": self.launched_at,
             "nodes": [dict(n) for n in self.nodes],
             "failure": self.failure,
+            "retrying": self.retrying,
             "tasks": [t.to_dict() for t in self.tasks],
         }
 
@@ -293,6 +307,7 @@ class Cluster(CarriesTasks):
             launched_at=d.get("launched_at"),
             nodes=tuple(d.get("nodes", ())),
             failure=d.get("failure"),
+            retrying=d.get("retrying"),
             tasks=tuple(Task.from_dict(t) for t in d.get("tasks", ())),
         )
 
@@ -315,11 +330,18 @@ def evolve(state: Cluster | None, e: Any) -> Cluster:
             network=e.network,
         )
     assert state is not None
-    return table.stamp(state, _apply(state, e), status, e.at)
+    applied = _apply(state, e)
+    if not isinstance(e, StepRetrying):
+        applied = replace(applied, retrying=None)
+    return table.stamp(state, applied, status, e.at)
 
 
 def _apply(s: Cluster, e: Any) -> Cluster:
     at = e.at
+    if isinstance(e, StepRetrying):
+        return replace(s, retrying=f"{e.step}: {e.reason}").with_task(
+            TaskMove.PROGRESS, f"Retrying {e.step.lower().replace('_', ' ')} shortly: {e.reason}",
+            at)
     if isinstance(e, NetworkReady):
         net = {"vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
         return replace(s, network=net).with_task(
@@ -433,6 +455,14 @@ def next_step(s: Cluster) -> Step | None:
 def is_settled(s: Cluster) -> bool:
     """Nothing will ever be pending again."""
     return s.status == S.TERMINATED and next_step(s) is None
+
+
+def retrying(s: Cluster, step: Step, reason: str, at: float) -> list:
+    """What to record when `step` failed for `reason` and will be tried again: nothing if
+    that is already what the cluster says it waits for."""
+    if s.retrying == f"{step.value}: {reason}":
+        return []
+    return [StepRetrying(step.value, reason, at)]
 
 
 def readiness_overdue(s: Cluster, now: float) -> bool:

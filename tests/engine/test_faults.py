@@ -87,3 +87,31 @@ def test_removal_while_creating_releases_the_half_made_cluster(platform):
     assert got["status"] == "TERMINATED"
     assert_nothing_left(platform, c["uuid"])
     assert tick() == 0
+
+
+def test_a_step_that_keeps_failing_says_why_once_and_goes_on_when_it_passes(platform):
+    c = platform.create_cluster()
+    faults.fail("ec2", "CreatePlacementGroup", "RequestLimitExceeded", "Request limit exceeded.",
+                times=30, status=503)
+    platform.settle(step_seconds=31)
+    got = platform.cluster(c["uuid"])
+    assert got["status"] == "RUNNING"
+    details = task_of(platform, got)["details"]
+    retries = [d for d in details if d.startswith("Retrying")]
+    assert len(retries) == 1 and "RequestLimitExceeded" in retries[0], details
+
+
+def test_a_removal_the_account_refuses_waits_visibly_then_finishes(platform):
+    c = platform.create_cluster()
+    platform.settle()
+    refused = faults.fail("ec2", "TerminateInstances", "UnauthorizedOperation",
+                          "You are not authorized to perform this operation.", times=3, status=403)
+    removal = platform.request("DELETE", f"/v1/clusters/{c['uuid']}").json_body
+    platform.pump.drain()
+    assert platform.cluster(c["uuid"])["status"] == "TERMINATING"
+    task = platform.request("GET", f"/v1/tasks/{removal['taskUUID']}").json_body
+    assert any("UnauthorizedOperation" in d for d in task["details"]), task["details"]
+    platform.settle(step_seconds=31)
+    assert refused["left"] == 0
+    assert platform.cluster(c["uuid"])["status"] == "TERMINATED"
+    assert_nothing_left(platform, c["uuid"])

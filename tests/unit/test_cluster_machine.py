@@ -35,6 +35,7 @@ EVENT_POOL = [
     lambda at: c.LaunchTemplateDeleted(at),
     lambda at: c.PlacementGroupDeleted(at),
     lambda at: c.ClusterRemoved(at),
+    lambda at: c.StepRetrying("TERMINATE_INSTANCES", "RequestLimitExceeded: slow down", at),
 ]
 
 
@@ -115,6 +116,18 @@ def test_a_cluster_started_from_its_workspaces_network_skips_the_network_step():
     assert state.network == net and c.next_step(state) == Step.ENSURE_PLACEMENT_GROUP
     state = c.evolve(state, c.PlacementGroupReady("pg", 1))
     assert state.status == S.INPROGRESS and state.task.status == TaskStatus.INPROGRESS
+
+
+def test_a_retry_is_recorded_once_per_reason_and_cleared_by_progress():
+    state = c.evolve(None, requested())
+    first = c.retrying(state, Step.ENSURE_NETWORK, "Throttling: slow down", 1)
+    assert len(first) == 1
+    state = c.evolve(state, first[0])
+    assert state.status == S.INPROGRESS and "Throttling" in state.task.details[-1]
+    assert c.retrying(state, Step.ENSURE_NETWORK, "Throttling: slow down", 2) == []
+    assert len(c.retrying(state, Step.ENSURE_NETWORK, "InternalError: oops", 2)) == 1
+    state = c.evolve(state, c.NetworkReady("v", "s", "g", 3))
+    assert state.retrying is None
 
 
 def test_removing_twice_is_a_domain_error_a_person_understands():

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -58,6 +58,7 @@ class User:
     created_at: float
     activated: bool = False
     role: str = ADMIN
+    signed_out_at: float = 0.0   # sessions issued before this are no longer valid
 
 
 def normalise_email(email: str) -> str:
@@ -216,3 +217,11 @@ def authenticate(email: str, password: str) -> User:
         user = User(**{**asdict(user), "password_hash": _hasher.hash(password)})
         store.put_record(f"user#{user.uuid}", "user", "user", asdict(user))
     return user
+
+
+def sign_out(user: User) -> User:
+    """End every session of the user issued until now (the cookie alone is not enough: a copied
+    token would live on until it expires)."""
+    out = replace(user, signed_out_at=clock.now())
+    store.put_record(f"user#{user.uuid}", "user", "user", asdict(out))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import identity, tokens, users
+from .. import identity, tokens
 from ..web import session
 from .http import ApiError
 
@@ -44,13 +44,10 @@ def _token(request) -> tuple[str, bool]:
 
 def _user_caller(token: str) -> Caller:
     try:
-        s = session.verify_session(token)
+        user = session.session_user(token)
     except session.InvalidSession as e:
         raise ApiError(401, "Unauthorized", f"invalid session: {e}; sign in again") from None
-    user = users.get_user(s.user_uuid)
-    if user is None or not user.activated or user.organization_uuid != s.organization_uuid:
-        raise ApiError(401, "Unauthorized", "this session is no longer valid; sign in again")
-    return Caller("", s.organization_uuid, None, user.uuid)
+    return Caller("", user.organization_uuid, None, user.uuid)
 
 
 def caller(request) -> Caller:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from .. import linking, users
-from ..web import FORM, SIGNED_IN_FORM as FORMS, checked_form, page_view, redirect, render, session
+from ..web import (FORM, SIGNED_IN_FORM as FORMS, checked_form, page_view, redirect, render,
+                   session, signed_in)
 from .signup import resend_activation
 
 bp = Blueprint(__name__)
@@ -49,6 +50,9 @@ def signin():
 @page_view(bp)
 def signout():
     checked_form(bp.current_request)
+    current = signed_in(bp.current_request)
+    if current:
+        users.sign_out(current[0])
     return redirect("/signin", [session.clear_cookie(session.SESSION_COOKIE)])
 
 

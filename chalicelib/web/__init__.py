@@ -98,15 +98,11 @@ def signed_in(request) -> tuple[users.User, identity.Organization] | None:
     if not token:
         return None
     try:
-        s = session.verify_session(token)
+        user = session.session_user(token)
     except session.InvalidSession:
         return None
-    user = users.get_user(s.user_uuid)
-    org = identity.get_organization(s.organization_uuid)
-    if user is None or org is None or not user.activated or \
-            user.organization_uuid != org.uuid:
-        return None
-    return user, org
+    org = identity.get_organization(user.organization_uuid)
+    return (user, org) if org else None
 
 
 def page_view(bp, signed_in_only: bool = False) -> Callable:

@@ -19,7 +19,7 @@ from http.cookies import CookieError, SimpleCookie
 
 import jwt
 
-from .. import clock, tokens
+from .. import clock, tokens, users
 
 SESSION_COOKIE = "corral_session"
 CSRF_COOKIE = "corral_csrf"
@@ -38,6 +38,7 @@ class InvalidSession(Exception):
 class Session:
     user_uuid: str
     organization_uuid: str
+    issued_at: float
 
 
 def _encode(claims: dict, audience: str, ttl: int) -> str:
@@ -69,15 +70,28 @@ def is_session_token(token: str) -> bool:
 
 
 def issue_session(user_uuid: str, organization_uuid: str) -> str:
-    return _encode({"sub": user_uuid, "org": organization_uuid}, SESSION_AUDIENCE,
-                   SESSION_TTL_SECONDS)
+    # "at": when, to the sub-second, so signing out can end every session issued before it.
+    return _encode({"sub": user_uuid, "org": organization_uuid, "at": clock.now()},
+                   SESSION_AUDIENCE, SESSION_TTL_SECONDS)
 
 
 def verify_session(token: str) -> Session:
     claims = _decode(token, SESSION_AUDIENCE)
     if not claims.get("sub") or not claims.get("org"):
         raise InvalidSession("not a session")
-    return Session(claims["sub"], claims["org"])
+    return Session(claims["sub"], claims["org"], float(claims.get("at", claims["iat"])))
+
+
+def session_user(token: str) -> users.User:
+    """The signed-in user behind a session token: activated, still in the organization the
+    session names, and not signed out since. Raises InvalidSession."""
+    s = verify_session(token)
+    user = users.get_user(s.user_uuid)
+    if user is None or not user.activated or user.organization_uuid != s.organization_uuid:
+        raise InvalidSession("this session is no longer valid")
+    if s.issued_at < user.signed_out_at:
+        raise InvalidSession("signed out")
+    return user
 
 
 def issue_registration(customer: dict, token_digest: str) -> str:

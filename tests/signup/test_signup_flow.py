@@ -45,9 +45,16 @@ def test_register_sign_up_activate_sign_in(platform):
     reg = users.customer_registration(marketplace.subscriptions()[0].customer_identifier)
     assert reg["organization_uuid"] == org_uuid
 
+    # Signing out ends the session itself, not only the cookie: a copy of the token is refused.
+    copied = b.cookies["corral_session"]
+    platform.clock.advance(1)
     reply = b.submit("/", "/signout", {})
     assert reply.status_code == 303 and "corral_session" not in b.cookies
     assert b.get("/").status_code == 401
+    reply = platform.http.get("/v1/api-keys", headers={"Authorization": f"Bearer {copied}"})
+    assert reply.status_code == 401 and "signed out" in reply.json_body["message"]
+    reply = b.submit("/signin", "/signin", {"email": "ada@example.com", "password": PASSWORD})
+    assert reply.status_code == 303 and b.get("/").status_code == 200
 
 
 def test_marketplace_token_failures(platform):

@@ -57,12 +57,18 @@ def _driver(profile: Path):
 
 
 def _wait_for(driver, what: str, predicate, timeout: float = WAIT):
+    """Poll `predicate` until it is truthy. An element read while the page is being replaced
+    (a form was just submitted) goes stale: that is a reason to look again, not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: predicate(d))
-    except Exception:
-        raise AssertionError(f"waited {timeout}s for {what}; the page shows:\n"
-                             f"{driver.current_url}\n{driver.page_source[:3000]}") from None
+        return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: predicate(d))
+    except Exception as e:
+        raise AssertionError(f"waited up to {timeout}s for {what} ({type(e).__name__}); the "
+                             f"page shows:\n{driver.current_url}\n"
+                             f"{driver.page_source[:3000]}") from None
 
 
 def _by_id(driver, element_id: str):

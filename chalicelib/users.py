@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import secrets
 from dataclasses import asdict, dataclass, replace
@@ -192,25 +193,59 @@ def activate(token: str) -> User:
 
 
 class SignInError(Exception):
-    def __init__(self, message: str, user: User | None = None):
+    def __init__(self, message: str, user: User | None = None, status: int = 401):
         super().__init__(message)
-        self.message, self.user = message, user
+        self.message, self.user, self.status = message, user, status
 
 
 WRONG_CREDENTIALS = "Wrong email or password. Check both and try again."
+MAX_FAILED_SIGNINS = 5                 # in a row, per email address...
+LOCKOUT_SECONDS = 15 * 60              # ...then sign-in waits this long from the first failure
+
+
+def _failures_key(email: str) -> str:
+    return f"signin-failures#{token_digest(normalise_email(email))}"
+
+
+def _locked_out(failures: dict) -> float:
+    """Seconds until sign-in is allowed again (0 when it is)."""
+    if failures.get("count", 0) < MAX_FAILED_SIGNINS:
+        return 0.0
+    return max(0.0, failures["since"] + LOCKOUT_SECONDS - clock.now())
+
+
+def _count_failure(key: str, failures: dict) -> None:
+    now = clock.now()
+    if not failures or failures["since"] + LOCKOUT_SECONDS <= now:
+        failures = {"count": 0, "since": now}
+    store.put_record(key, "failures", "signin-failures",
+                     {"count": failures["count"] + 1, "since": failures["since"]})
 
 
 def authenticate(email: str, password: str) -> User:
     """The user, if the password is right and the account activated. Raises SignInError (with
-    the user when only activation is missing, so a new link can be sent)."""
+    the user when only activation is missing, so a new link can be sent). After
+    MAX_FAILED_SIGNINS wrong passwords in a row for an email, sign-in waits LOCKOUT_SECONDS
+    (429), whatever the password: guessing stays slow."""
+    key = _failures_key(email)
+    failures = store.get_record(key, "failures") or {}
+    wait = _locked_out(failures)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        raise SignInError(f"Too many failed sign-ins for this email. Try again in {minutes} "
+                          f"minute{'s' if minutes > 1 else ''}.", status=429)
     user = find_by_email(email)
     if user is None:
         _hasher.hash(password or "-")   # the same work as a real check: no timing hint
+        _count_failure(key, failures)
         raise SignInError(WRONG_CREDENTIALS)
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
+        _count_failure(key, failures)
         raise SignInError(WRONG_CREDENTIALS) from None
+    if failures:
+        store.put_record(key, "failures", "signin-failures", {"count": 0, "since": clock.now()})
     if not user.activated:
         raise SignInError("Your account is not activated yet.", user)
     if _hasher.check_needs_rehash(user.password_hash):

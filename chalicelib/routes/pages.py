@@ -33,7 +33,7 @@ def signin():
         user = users.authenticate(email, data.get("password", "")[:users.PASSWORD_MAX])
     except users.SignInError as e:
         if e.user is None:
-            return render(request, "signin.html", status=401, error=e.message, email=email)
+            return render(request, "signin.html", status=e.status, error=e.message, email=email)
         sent = resend_activation(request, e.user)
         return render(request, "signin.html", status=403, email=email, error=(
             f"{e.message} We sent a new activation link to {e.user.email}: open it, then sign "

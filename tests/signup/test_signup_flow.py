@@ -157,3 +157,30 @@ def test_pages_need_a_session(platform):
         assert b.post(path, {"name": "k"}).status_code == 401
     b.cookies["corral_session"] = "forged.token.value"
     assert b.get("/").status_code == 401
+
+
+def test_repeated_wrong_passwords_lock_sign_in_for_a_while(platform):
+    b = Browser(platform)
+    link = sign_up(b, "grace@example.com")
+    assert b.get(link).status_code == 200
+    for _ in range(users.MAX_FAILED_SIGNINS):
+        reply = b.submit("/signin", "/signin", {"email": "grace@example.com", "password": "nope"})
+        assert reply.status_code == 401
+    # Now even the right password waits, and says how long.
+    reply = b.submit("/signin", "/signin", {"email": "GRACE@example.com", "password": PASSWORD})
+    assert reply.status_code == 429 and "Try again in 15 minutes" in text(reply)
+    platform.clock.advance(users.LOCKOUT_SECONDS)
+    reply = b.submit("/signin", "/signin", {"email": "grace@example.com", "password": PASSWORD})
+    assert reply.status_code == 303
+    # A success starts the count again: one more wrong password is just a wrong password.
+    other = Browser(platform)
+    reply = other.submit("/signin", "/signin", {"email": "grace@example.com", "password": "nope"})
+    assert reply.status_code == 401
+
+
+def test_unknown_emails_are_throttled_too(platform):
+    b = Browser(platform)
+    for _ in range(users.MAX_FAILED_SIGNINS):
+        b.submit("/signin", "/signin", {"email": "nobody@example.com", "password": "x"})
+    reply = b.submit("/signin", "/signin", {"email": "nobody@example.com", "password": "x"})
+    assert reply.status_code == 429

@@ -15,13 +15,9 @@ bp = Blueprint(__name__)
 
 
 def _reach(c: Caller, ws_uuid: str) -> Workspace:
-    """The caller's workspace (a workspace key reaches only its own): else 404."""
-    if c.workspace_uuid and c.workspace_uuid != ws_uuid:
-        raise not_found("workspace", ws_uuid)
-    found = workspaces.get(c.organization_uuid, ws_uuid)
-    if found is None:
-        raise not_found("workspace", ws_uuid)
-    return found
+    """The caller's workspace with its whole lifecycle state (a workspace key reaches only
+    its own): else 404."""
+    return scope.workspace(c, ws_uuid, load=workspaces.get)
 
 
 def _spec(c: Caller, org: identity.Organization, b: dict) -> WorkspaceSpec:

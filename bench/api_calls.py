@@ -9,7 +9,7 @@ SQS event source does on AWS, emulated by the harness's pump). The harness's own
 settle loop's "anything pending?" query), the benchmark's GETs and the token exchange are not
 counted.
 
-The minimum is reasoned out per operation from the steps in chalicelib/lifecycle/cluster.py
+The minimum is reasoned out per operation from the steps in chalicelib/clusters/machine.py
 (see MINIMUM), keeping the architecture (one side effect per queued step, event store in
 DynamoDB, SQS between steps).
 """
@@ -88,11 +88,15 @@ def _attributing(rec: Recorder) -> ExitStack:
     """Patch the platform's entry points so that each call is charged to what made it: a worker
     invocation to the step it ran (named once the step is known), the tick, the pump's queue
     delivery. Undone when the returned stack closes."""
-    from chalicelib import cluster_steps, engine
+    import dataclasses
+
+    from chalicelib.engine import driver as engine
+    from chalicelib.engine import registry
     from handlers import tick as tick_module
     from local.pump import Pump
 
-    drive, run, tick, drain = engine.drive, cluster_steps.run, tick_module.tick, Pump.drain
+    clusters = registry.get("cluster")
+    drive, run, tick, drain = engine.drive, clusters.run, tick_module.tick, Pump.drain
 
     def labelled_drive(work):
         with rec.label("worker") as lab:
@@ -117,7 +121,8 @@ def _attributing(rec: Recorder) -> ExitStack:
 
     stack = ExitStack()
     stack.enter_context(mock.patch.object(engine, "drive", labelled_drive))
-    stack.enter_context(mock.patch.object(cluster_steps, "run", labelled_run))
+    stack.enter_context(mock.patch.dict(registry._machines, {
+        "cluster": dataclasses.replace(clusters, run=labelled_run)}))
     stack.enter_context(mock.patch.object(tick_module, "tick", labelled_tick))
     stack.enter_context(mock.patch.object(Pump, "drain", labelled_drain))
     return stack
@@ -298,8 +303,8 @@ def _report_poll(r: Result, out) -> None:
     if r.poll_tick:
         out("  the tick that re-drove it here: " + ", ".join(
             f"{svc}:{op} {n}" for (svc, op), n in sorted(Counter(c.key for c in r.poll_tick).items())))
-    from chalicelib import settings
-    every = settings.get().poll_seconds
+    from chalicelib.kernel import config
+    every = config.get().poll_seconds
     base, minimum = sum(r.second.ops().values()), sum(_min_ops(1).values())
     for boot in (60, 120, 180):
         extra = boot // every

@@ -47,7 +47,7 @@ class Call:
         return self.service, f"{self.operation} [{self.detail}]" if self.detail else self.operation
 
 
-# The state table's rows by sort key (see chalicelib/store/aggregates.py, identity.py)
+# The state table's rows by sort key (see chalicelib/store/aggregates.py, chalicelib/identity/)
 _ROWS = (("org", "organization"), ("workspace#", "workspace"), ("client", "API key"),
          ("imageshare#", "image share row"),
          ("cluster#", "cluster row"), ("task#", "task row"))

@@ -52,32 +52,33 @@ class Scan:
 
 
 def _spec(i: int, image_id: str) -> dict:
-    from chalicelib.lifecycle.cluster import ClusterSpec
-    return ClusterSpec(name=f"bench-{i}", instance_type="c5.2xlarge", workers_quantity=2,
-                       bodo_version="2025.6", image_id=image_id, vcpus=8,
-                       region="us-east-1").to_dict()
+    from chalicelib.clusters.machine import ClusterSpec
+    from chalicelib.kernel.state import dump
+    return dump(ClusterSpec(name=f"bench-{i}", instance_type="c5.2xlarge", workers_quantity=2,
+                            bodo_version="2025.6", image_id=image_id, vcpus=8,
+                            region="us-east-1"))
 
 
 class Population:
     """Clusters written into the event store of a running Platform."""
 
     def __init__(self, organization_uuid: str, image_id: str = "ami-0123456789abcdef0"):
-        from chalicelib import identity
+        from chalicelib.kernel.ids import new_uuid
         self.org = organization_uuid
         self.image_id = image_id
-        self.workspaces = [identity.new_uuid() for _ in range(WORKSPACES)]
+        self.workspaces = [new_uuid() for _ in range(WORKSPACES)]
         self.running = 0
 
     def _launched(self, i: int, at: float) -> list:
         """The events of a cluster whose fleet is up, nodes not yet ready."""
-        from chalicelib import identity
-        from chalicelib.lifecycle import cluster as c
-        uuid = identity.new_uuid()
+        from chalicelib.clusters import machine as c
+        from chalicelib.kernel.ids import new_uuid
+        uuid = new_uuid()
         ws = self.workspaces[i % len(self.workspaces)]
         n = i % 100_000
         ids = (f"i-{n:08x}{1:09x}", f"i-{n:08x}{2:09x}")
         return [
-            c.ClusterRequested(uuid, ws, self.org, _spec(i, self.image_id), identity.new_uuid(),
+            c.ClusterRequested(uuid, ws, self.org, _spec(i, self.image_id), new_uuid(),
                                None, at),
             c.NetworkReady("vpc-0bench", "subnet-0bench", "sg-0bench", at + 5),
             c.PlacementGroupReady(f"corral-{uuid}", at + 6),
@@ -86,19 +87,20 @@ class Population:
         ]
 
     def _append(self, events: list, due_at: float | None) -> None:
-        from chalicelib.lifecycle import cluster as c
-        from chalicelib.lifecycle.events import to_record
+        from chalicelib.clusters import machine as c
+        from chalicelib.kernel.events import to_record
+        from chalicelib.kernel.state import dump, fold
         from chalicelib.store import aggregates
-        state = c.fold(events)
+        state = fold(c.evolve, events)
         aggregates.append(KIND, state.workspace_uuid, state.uuid, 0,
-                          [to_record(e) for e in events], state.to_dict(),
-                          [t.to_dict() for t in state.tasks], due_at)
+                          [to_record(e) for e in events], dump(state),
+                          [dump(t) for t in state.tasks], due_at)
 
     def add_running(self, n: int, now: float) -> None:
         """`n` more RUNNING clusters. aggregates.append builds every item; they are written
         with BatchWriteItem instead of one TransactWriteItems each, because moto deep-copies
         the whole table on every transaction (thousands of appends would be quadratic)."""
-        from chalicelib.lifecycle import cluster as c
+        from chalicelib.clusters import machine as c
         from chalicelib.store import aggregates
         items: list = []
         with mock.patch.object(aggregates, "TransactWrite", _Collector(items)):
@@ -167,12 +169,13 @@ def _scan(clusters: int) -> Scan:
     """For comparison: one full Scan of the state table (COUNT only), what a sweep over every
     RUNNING cluster (metering, idle stop) would read without an index of its own."""
     import boto3
-    from chalicelib import settings
-    ddb = boto3.client("dynamodb", region_name=settings.get().region)
+
+    from chalicelib.kernel import config
+    ddb = boto3.client("dynamodb", region_name=config.get().region)
     with counting() as rec:
         started = time.perf_counter()
         pages = list(ddb.get_paginator("scan").paginate(
-            TableName=settings.get().state_table, Select="COUNT"))
+            TableName=config.get().state_table, Select="COUNT"))
         ms = (time.perf_counter() - started) * 1000
     return Scan(clusters, len(rec.calls), sum(p["ScannedCount"] for p in pages), ms)
 

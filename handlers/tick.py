@@ -7,10 +7,13 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib import clock, engine
+from chalicelib import bootstrap
+from chalicelib.engine import driver as engine
+from chalicelib.kernel import clock
 
 blueprint = Blueprint(__name__)
 log = logging.getLogger("corral.tick")
+bootstrap.wire()
 
 
 def tick() -> int:

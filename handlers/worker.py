@@ -1,4 +1,4 @@
-"""The SQS worker: one message, one step (see chalicelib.engine.drive).
+"""The SQS worker: one message, one step (see chalicelib.engine.driver.drive).
 
 A malformed message raises, so SQS retries it and then moves it to the dead-letter queue,
 where it is kept for a person to read: nothing is silently dropped."""
@@ -8,12 +8,14 @@ import logging
 
 from chalice import Blueprint
 
-from chalicelib import engine
+from chalicelib import bootstrap
+from chalicelib.engine import driver as engine
 from chalicelib.store import queue
 
 blueprint = Blueprint(__name__)
 log = logging.getLogger("corral.worker")
 QUEUE_NAME = "corral-work"
+bootstrap.wire()
 
 
 def handle(records) -> list[str]:

@@ -11,9 +11,13 @@ import time
 import boto3
 from moto import mock_aws
 
-from chalicelib import catalog, clock, linking, settings
+from chalicelib import bootstrap
 from chalicelib.cloud import sessions
-from chalicelib.store import models, queue
+from chalicelib.image_shares import steps as image_share_steps
+from chalicelib.kernel import clock, config
+from chalicelib.linking import links as linking
+from chalicelib.store import queue
+from chalicelib.workspaces import catalog
 
 from . import seed, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
@@ -74,7 +78,9 @@ class Platform:
         self.demo = seed.seed_demo(self.customer_creds, region=REGION)
 
         from chalice.test import Client
+
         from app import app
+
         from .pump import Pump
         self.app = app
         self.http = Client(app, stage_name="local").http
@@ -93,12 +99,13 @@ class Platform:
     @staticmethod
     def _forget() -> None:
         boto3.DEFAULT_SESSION = None  # it caches the credentials of the previous platform
-        settings.reset()
+        config.reset()
         sessions.forget()
         catalog.forget()
+        image_share_steps.forget()
         linking.forget()
         queue.reset()
-        models.configure()
+        bootstrap.wire()
 
     def __enter__(self) -> "Platform":
         return self.start()

@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from chalicelib import clock
+from chalicelib.kernel import clock
 
 from .accounts import NEW_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID
 

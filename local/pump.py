@@ -9,7 +9,7 @@ import time
 
 import boto3
 
-from chalicelib import settings
+from chalicelib.kernel import config
 from handlers import tick as tick_handler
 from handlers import worker
 
@@ -18,7 +18,7 @@ log = logging.getLogger("corral.pump")
 
 class Pump:
     def __init__(self, queue_url: str | None = None, region: str | None = None):
-        s = settings.get()
+        s = config.get()
         self.queue_url = queue_url or s.work_queue_url
         self.sqs = boto3.client("sqs", region_name=region or s.region)
         self.arn = self.sqs.get_queue_attributes(
@@ -30,7 +30,7 @@ class Pump:
             "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"], "attributes": message.get("Attributes", {}),
             "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs", "eventSourceARN": self.arn, "awsRegion": settings.get().region,
+            "eventSource": "aws:sqs", "eventSourceARN": self.arn, "awsRegion": config.get().region,
         }]}
         try:
             worker.on_work(event, None)
@@ -61,7 +61,7 @@ class Pump:
     def tick(self) -> None:
         """Deliver one scheduled event to the tick handler, as EventBridge would."""
         tick_handler.on_tick({"version": "0", "id": "local", "source": "aws.events", "account": "",
-                              "time": "", "region": settings.get().region, "resources": [],
+                              "time": "", "region": config.get().region, "resources": [],
                               "detail-type": "Scheduled Event", "detail": {}}, None)
 
     def run_forever(self, stop: threading.Event, tick_seconds: float) -> None:

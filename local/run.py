@@ -19,8 +19,12 @@ from pathlib import Path
 from chalice.config import Config
 from chalice.local import create_local_server
 
-from .accounts import (DEMO_CUSTOMER_ACCOUNT_ID, NEW_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID,
-                       bootstrap_account)
+from .accounts import (
+    DEMO_CUSTOMER_ACCOUNT_ID,
+    NEW_CUSTOMER_ACCOUNT_ID,
+    PLATFORM_ACCOUNT_ID,
+    bootstrap_account,
+)
 from .emulator import Emulator
 
 log = logging.getLogger("corral.run")
@@ -59,15 +63,19 @@ def main() -> int:
     _configure_environment(endpoint, platform_creds)
 
     # Imported only now: the platform reads its settings from the environment set above.
-    from chalicelib import settings
+    from chalicelib import bootstrap
+    from chalicelib.kernel import config
+
     from . import seed, stack
     from .pump import Pump
-    settings.reset()
+    config.reset()
+    bootstrap.wire()
     stack.provision()
     seed.publish_images(platform_creds)
     demo = seed.seed_demo(customer_creds)
 
     from app import app
+
     from .marketplace import register_local_routes
     signup_path = register_local_routes(app)   # plays the AWS Marketplace's redirect
     server = create_local_server(app, Config.create(chalice_stage="local", app_name="corral"),

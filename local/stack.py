@@ -7,7 +7,7 @@ import os
 
 import boto3
 
-from chalicelib import settings
+from chalicelib.kernel import config
 from chalicelib.store import models, queue
 
 QUEUE = "corral-work"
@@ -29,12 +29,12 @@ def provision(region: str = "us-east-1") -> str:
     })["QueueUrl"]
     os.environ["CORRAL_WORK_QUEUE_URL"] = url
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    settings.reset()
+    config.reset()
     queue.reset()
     models.create_tables()
     # The sender of the platform's email (activation links): a verified SES identity.
     boto3.client("ses", region_name=region).verify_email_identity(
-        EmailAddress=settings.get().mail_from)
+        EmailAddress=config.get().mail_from)
     return url
 
 

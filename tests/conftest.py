@@ -1,7 +1,6 @@
 """Shared fixtures: `platform` is the whole platform in-process on moto, with a fake clock."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

@@ -1,2 +1,3 @@
-"""The HTTP layer's helpers: request parsing and validation, auth, reply shapes. Routes in
-app.py stay thin: parse, authorize, call a service, render."""
+"""The HTTP layer every concept's routes use: errors and JSON replies (http.py), request body
+field readers (validate.py), the shapes of the kernel's own types (shapes.py). Names no
+concept."""

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from chalice import Response
 
-from ..lifecycle import DomainError
+from ..kernel.errors import DomainError
 
 log = logging.getLogger("corral.api")
 MAX_BODY_BYTES = 64 * 1024
@@ -46,7 +46,7 @@ def json_view(fn: Callable[..., Any]) -> Callable[..., Response]:
         except ApiError as e:
             return e.response()
         except DomainError as e:
-            return ApiError(409, "Conflict", e.message).response()
+            return ApiError(409, "Conflict", e.message, e.field).response()
         if isinstance(result, Response):
             return result
         return Response(body=result, status_code=200, headers={"Content-Type": "application/json"})

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..kernel.errors import CloudError
+
 TRANSIENT_CODES = frozenset({
     "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
     "ServiceUnavailable", "Unavailable", "InternalError", "InternalFailure", "RequestTimeout",
     "RequestTimeoutException", "PriorRequestNotComplete", "IncorrectState",
     "InvalidPlacementGroup.InUse", "DependencyViolation", "EC2ThrottledException",
 })
-
-
-class CloudError(Exception):
-    def __init__(self, code: str, message: str, transient: bool):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.transient = transient
-
-    @property
-    def reason(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 def from_client_error(e: ClientError) -> CloudError:

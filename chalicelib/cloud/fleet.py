@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from ..kernel.errors import CloudError
 from . import tags as t
-from .errors import CloudError
 from .sessions import call
 
 LIVE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]

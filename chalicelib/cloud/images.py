@@ -10,7 +10,6 @@ from .sessions import call
 
 NAME = re.compile(r"^bodo-(?P<version>[0-9][0-9A-Za-z.+-]*)-ami$")
 OFFERED = 3
-REGIONS = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
 
 
 @dataclass(frozen=True)

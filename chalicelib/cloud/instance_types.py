@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import CloudError
+from ..kernel.errors import CloudError
 from .sessions import call
 
 

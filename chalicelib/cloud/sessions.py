@@ -10,8 +10,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import clock
-from .errors import CloudError, classify
+from ..kernel import clock
+from ..kernel.errors import CloudError
+from .errors import classify
 
 CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5,
                 read_timeout=30)
@@ -83,6 +84,16 @@ def customer_client(link: Link, service: str, region: str):
         return _clients[key]
 
 
+def keys_client(service: str, region: str, access_key_id: str, secret_access_key: str):
+    """A client from access keys a person gave for this one call ("create role for me"):
+    never cached, so the keys live no longer than the caller's use of it."""
+    session = boto3.session.Session(aws_access_key_id=access_key_id,
+                                    aws_secret_access_key=secret_access_key)
+    return session.client(service, region_name=region,
+                          config=Config(retries={"mode": "standard", "max_attempts": 2},
+                                        connect_timeout=5, read_timeout=20))
+
+
 def forget() -> None:
     """Drop every cached credential and client (tests, and a role that was re-linked)."""
     global _base
@@ -100,4 +111,5 @@ def call(fn, *args, **kwargs):
         raise classify(e) from e
 
 
-__all__ = ["Link", "CloudError", "assume", "customer_client", "platform_client", "call", "forget"]
+__all__ = ["Link", "CloudError", "assume", "customer_client", "keys_client", "platform_client",
+           "call", "forget"]

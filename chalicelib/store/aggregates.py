@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from .models import DUE_SHARD, EventItem, StateItem, transaction_connection
@@ -138,31 +138,6 @@ def overdue(now: float) -> Iterator[Row]:
     """Every aggregate whose pending step is due by `now`, oldest first (one paged Query)."""
     for item in StateItem.due.query(DUE_SHARD, StateItem.due_at <= now):
         yield _row(item)
-
-
-def put_record(pk: str, sk: str, kind: str, body: dict, only_if_new: bool = False) -> bool:
-    """Write a plain (non event-sourced) row: identity records. False if `only_if_new` and it
-    already exists."""
-    try:
-        StateItem(pk, sk, kind=kind, body=body).save(
-            condition=StateItem.pk.does_not_exist() if only_if_new else None)
-    except PutError as e:
-        if only_if_new and e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def get_record(pk: str, sk: str) -> dict | None:
-    try:
-        return StateItem.get(pk, sk, consistent_read=True).body
-    except StateItem.DoesNotExist:
-        return None
-
-
-def query_records(pk: str, sk_prefix: str) -> list[dict]:
-    return [i.body for i in StateItem.query(pk, StateItem.sk.startswith(sk_prefix),
-                                            consistent_read=True)]
 
 
 def events(kind: str, uuid: str) -> list[dict]:

@@ -8,12 +8,12 @@ queries, so it never scans.
 """
 from __future__ import annotations
 
-from pynamodb.connection import Connection
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from .. import settings
+from ..kernel import config
 
 DUE_SHARD = "due"
 
@@ -72,7 +72,7 @@ def transaction_connection() -> Connection:
 def configure() -> None:
     """Point the models at this deployment's tables and forget cached connections."""
     global _transactions
-    s = settings.get()
+    s = config.get()
     _transactions = None
     EventItem.Meta.table_name = s.events_table
     StateItem.Meta.table_name = s.state_table

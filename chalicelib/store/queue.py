@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 import boto3
 
-from .. import settings
+from ..kernel import config
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MAX_DELAY_SECONDS = 900
@@ -52,7 +52,7 @@ def parse(body: str) -> Work:
 def client():
     global _client
     if _client is None:
-        _client = boto3.session.Session().client("sqs", region_name=settings.get().region)
+        _client = boto3.session.Session().client("sqs", region_name=config.get().region)
     return _client
 
 
@@ -63,7 +63,7 @@ def reset() -> None:
 
 def send(work: list[Work], delay_seconds: int = 0) -> None:
     """Send in batches of ten. A failed entry raises: the caller's tick re-drives it anyway."""
-    url = settings.get().work_queue_url
+    url = config.get().work_queue_url
     delay = max(0, min(int(delay_seconds), MAX_DELAY_SECONDS))
     for start in range(0, len(work), 10):
         batch = work[start:start + 10]

@@ -73,19 +73,19 @@ def with_demo_ids(path: str, ids: dict) -> str:
 
 @pytest.fixture(scope="module")
 def other_tenant(platform):
-    from chalicelib import identity
-    org = identity.create_organization("another tenant")
-    client, secret = identity.create_client(org.uuid)
+    from chalicelib.identity import clients, organizations
+    org = organizations.create_organization("another tenant")
+    client, secret = clients.create_client(org.uuid)
     return {"org": platform.headers(client.client_id, secret)}
 
 
 @pytest.fixture(scope="module")
 def revoked(platform):
-    from chalicelib import identity
-    client, secret = identity.create_client(platform.demo.organization.uuid,
+    from chalicelib.identity import clients
+    client, secret = clients.create_client(platform.demo.organization.uuid,
                                             platform.demo.workspace.uuid)
     headers = platform.headers(client.client_id, secret)
-    identity.revoke_client(platform.demo.organization.uuid, client.client_id)
+    clients.revoke_client(platform.demo.organization.uuid, client.client_id)
     return headers
 
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from chalicelib import identity
+from chalicelib.identity import clients, organizations
+from local import seed
 
 ROUTES = [
     ("GET", "/v1/clusters/{cluster}"),
@@ -29,15 +30,15 @@ def platform(shared_platform):
 @pytest.fixture(scope="module")
 def setup(platform):
     cluster = platform.create_cluster(name="private")
-    other_org = identity.create_organization("other")
-    other_ws = identity.create_workspace(other_org, "other", "us-east-1")
-    other_client, other_secret = identity.create_client(other_org.uuid, other_ws.uuid)
-    revoked, revoked_secret = identity.create_client(platform.demo.organization.uuid,
+    other_org = organizations.create_organization("other")
+    other_ws = seed.request_workspace(other_org, "other", "us-east-1")
+    other_client, other_secret = clients.create_client(other_org.uuid, other_ws.uuid)
+    revoked, revoked_secret = clients.create_client(platform.demo.organization.uuid,
                                                      platform.demo.workspace.uuid)
     revoked_headers = platform.headers(revoked.client_id, revoked_secret)
-    from chalicelib.store import aggregates
+    from chalicelib.store import records
     body = {**revoked.__dict__, "revoked": True}
-    aggregates.put_record(f"client#{revoked.client_id}", "client", "client", body)
+    records.put_record(f"client#{revoked.client_id}", "client", "client", body)
     return {
         "paths": {"cluster": cluster["uuid"], "task": cluster["taskUUID"],
                   "ws": platform.demo.workspace.uuid},

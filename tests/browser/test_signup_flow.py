@@ -6,7 +6,6 @@ in, create an API key (then used for the SDK's token exchange), link the custome
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,12 +13,19 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
-from tests.e2e.test_sdk_story import (PLATFORM_PYTHON, ROOT, SDK_PYTHON, _ci, _local_env,
-                                      _stop, _tail, _wait_for_settings)
+from tests.e2e.test_sdk_story import (
+    PLATFORM_PYTHON,
+    ROOT,
+    SDK_PYTHON,
+    _ci,
+    _local_env,
+    _stop,
+    _tail,
+    _wait_for_settings,
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

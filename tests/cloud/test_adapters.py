@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.cloud import fleet, images, instance_types, network
-from chalicelib.cloud.errors import CloudError
 from chalicelib.cloud.sessions import Link, assume, customer_client
-from chalicelib.linking import link_for
+from chalicelib.kernel.errors import CloudError
+from chalicelib.linking.links import link_for
 from tests import faults
 
 CLUSTER = "7d4f1f3e-2a7e-4bb8-9a51-0a3c1d7e9f00"

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import engine
-from chalicelib.lifecycle.cluster import Step
+from chalicelib.clusters.machine import Step
+from chalicelib.engine import driver as engine
+from chalicelib.kernel.state import load
 from chalicelib.store import aggregates, queue
 from handlers.tick import tick
 from tests import faults
@@ -28,10 +29,10 @@ def purge(platform):
 
 def drive_until(platform, uuid, step):
     """Run steps directly until `step` is the one pending (queue emptied)."""
-    from chalicelib.lifecycle.cluster import Cluster, next_step
+    from chalicelib.clusters.machine import Cluster, next_step
     for _ in range(10):
         row = aggregates.get("cluster", platform.demo.workspace.uuid, uuid, consistent=True)
-        if next_step(Cluster.from_dict(row.state)) == step:
+        if next_step(load(Cluster, row.state)) == step:
             purge(platform)
             return pending_work(platform, uuid)
         engine.drive(pending_work(platform, uuid))

@@ -5,10 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.lifecycle import image_share as m
-from chalicelib.lifecycle.events import from_record, to_record
-from chalicelib.lifecycle.image_share import ShareStatus as S, Step
-from chalicelib.lifecycle.task import TaskStatus
+from chalicelib.image_shares import machine as m
+from chalicelib.image_shares.machine import ShareStatus as S
+from chalicelib.image_shares.machine import Step
+from chalicelib.kernel.events import from_record, to_record
+from chalicelib.kernel.state import dump, fold, load
+from chalicelib.kernel.task import TaskStatus
 
 SID, ORG, ACCOUNT, OTHER = "s" * 8, "o" * 8, "210987654321", "123456789012"
 
@@ -18,14 +20,14 @@ def requested(account=ACCOUNT, task="t1", at=0.0, retry=False):
 
 
 def test_a_request_opens_a_pending_share_with_a_new_task():
-    s = m.fold([requested()])
+    s = fold(m.evolve, [requested()])
     assert s.status == S.PENDING and m.next_step(s) == Step.SHARE
     assert s.task.status == TaskStatus.NEW and s.task.operation == m.SHARE_IMAGES
     assert s.task.resource_uuid == SID
 
 
 def test_shared_finishes_the_task_and_then_watches_for_new_images():
-    s = m.fold([requested(), m.ImagesShared(ACCOUNT, ("ami-1", "ami-2"), 1.0)])
+    s = fold(m.evolve, [requested(), m.ImagesShared(ACCOUNT, ("ami-1", "ami-2"), 1.0)])
     assert s.status == S.SHARED and s.shared == ("ami-1", "ami-2")
     assert s.task.status == TaskStatus.FINISHED
     assert "ami-1, ami-2" in s.task.details[-1]
@@ -33,7 +35,7 @@ def test_shared_finishes_the_task_and_then_watches_for_new_images():
 
 
 def test_failure_records_the_reason_attempts_and_a_retry_time():
-    s = m.fold([requested(), m.ImageShareFailed(ACCOUNT, ("ami-1",), "UnauthorizedOperation: no",
+    s = fold(m.evolve, [requested(), m.ImageShareFailed(ACCOUNT, ("ami-1",), "UnauthorizedOperation: no",
                                                  30.0, 0.0)])
     assert s.status == S.FAILED and s.reason == "UnauthorizedOperation: no"
     assert s.attempts == 1 and s.shared == ("ami-1",) and s.retry_at == 30.0
@@ -43,7 +45,7 @@ def test_failure_records_the_reason_attempts_and_a_retry_time():
 
 
 def test_a_retry_keeps_attempts_and_reason_and_opens_a_new_task():
-    s = m.fold([requested(), m.ImageShareFailed(ACCOUNT, (), "X: no", 30.0, 0.0),
+    s = fold(m.evolve, [requested(), m.ImageShareFailed(ACCOUNT, (), "X: no", 30.0, 0.0),
                 requested(task="t2", at=30.0, retry=True)])
     assert s.status == S.PENDING and s.attempts == 1 and s.reason == "X: no"
     assert s.retry_at is None and s.task.uuid == "t2" and "Retry 2" in s.task.details[0]
@@ -53,13 +55,13 @@ def test_a_retry_keeps_attempts_and_reason_and_opens_a_new_task():
 
 
 def test_a_passing_error_stays_pending_and_waits():
-    s = m.fold([requested(), m.ImageShareDeferred(ACCOUNT, (), "Throttling: slow", 30.0, 0.0)])
+    s = fold(m.evolve, [requested(), m.ImageShareDeferred(ACCOUNT, (), "Throttling: slow", 30.0, 0.0)])
     assert s.status == S.PENDING and s.attempts == 1 and s.task.status == TaskStatus.INPROGRESS
     assert m.next_step(s) == Step.SHARE and m.wait_seconds(s, 0.0) == 30.0
 
 
 def test_a_new_account_starts_from_scratch_and_supersedes_the_open_task():
-    s = m.fold([requested(), m.ImageShareFailed(ACCOUNT, ("ami-1",), "X: no", 30.0, 0.0),
+    s = fold(m.evolve, [requested(), m.ImageShareFailed(ACCOUNT, ("ami-1",), "X: no", 30.0, 0.0),
                 requested(task="t2", at=5.0, retry=True),
                 requested(account=OTHER, task="t3", at=6.0)])
     assert s.account_id == OTHER and s.shared == () and s.attempts == 0 and s.reason is None
@@ -68,7 +70,7 @@ def test_a_new_account_starts_from_scratch_and_supersedes_the_open_task():
 
 
 def test_a_result_for_the_previous_account_is_not_allowed():
-    s = m.fold([requested(), requested(account=OTHER, task="t2", at=1.0)])
+    s = fold(m.evolve, [requested(), requested(account=OTHER, task="t2", at=1.0)])
     late = m.ImagesShared(ACCOUNT, ("ami-1",), 2.0)
     assert not m.allows(s, late)
     with pytest.raises(ValueError):
@@ -76,7 +78,7 @@ def test_a_result_for_the_previous_account_is_not_allowed():
 
 
 def test_new_images_reopen_a_shared_share():
-    s = m.fold([requested(), m.ImagesShared(ACCOUNT, ("ami-1",), 1.0),
+    s = fold(m.evolve, [requested(), m.ImagesShared(ACCOUNT, ("ami-1",), 1.0),
                 m.NewImagesPublished(ACCOUNT, ("ami-9",), "t2", 2.0)])
     assert s.status == S.PENDING and s.task.uuid == "t2" and "ami-9" in s.task.details[0]
     s = m.evolve(s, m.ImagesShared(ACCOUNT, ("ami-9",), 3.0))
@@ -84,7 +86,7 @@ def test_new_images_reopen_a_shared_share():
 
 
 def test_requests_are_idempotent_while_pending_for_the_same_account():
-    s = m.fold([requested()])
+    s = fold(m.evolve, [requested()])
     assert m.decide_request(s, SID, ORG, "us-east-1", ACCOUNT, "t9", 1.0) == []
     assert m.decide_request(s, SID, ORG, "us-east-1", OTHER, "t9", 1.0)
     shared = m.evolve(s, m.ImagesShared(ACCOUNT, (), 1.0))
@@ -100,7 +102,7 @@ def test_tasks_kept_in_the_row_are_bounded():
     events = [requested()]
     for i in range(12):
         events.append(requested(task=f"t{i + 2}", at=float(i + 1), retry=True))
-    assert len(m.fold(events).tasks) == m.KEPT_TASKS
+    assert len(fold(m.evolve, events).tasks) == m.KEPT_TASKS
 
 
 def test_state_and_events_round_trip():
@@ -109,8 +111,8 @@ def test_state_and_events_round_trip():
               m.ImagesShared(ACCOUNT, ("ami-2",), 31.0)]
     again = [from_record(to_record(e)) for e in events]
     assert again == events
-    s = m.fold(again)
-    assert m.ImageShare.from_dict(s.to_dict()) == s
+    s = fold(m.evolve, again)
+    assert load(m.ImageShare, dump(s)) == s
 
 
 RESULTS = st.sampled_from(["shared", "failed", "deferred", "retry", "relink", "new"])
@@ -119,7 +121,7 @@ RESULTS = st.sampled_from(["shared", "failed", "deferred", "retry", "relink", "n
 @settings(max_examples=200, deadline=None)
 @given(st.lists(RESULTS, max_size=25))
 def test_any_sequence_keeps_the_invariants(moves):
-    s = m.fold([requested()])
+    s = fold(m.evolve, [requested()])
     accounts = [ACCOUNT, OTHER]
     for i, move in enumerate(moves):
         at = float(i + 1)

@@ -6,9 +6,12 @@ import json
 
 import boto3
 
-from chalicelib import identity, image_shares, linking, settings
-from chalicelib.cloud.images import REGIONS
-from chalicelib.lifecycle import image_share as m
+from chalicelib.identity import clients, organizations
+from chalicelib.image_shares import commands as image_shares
+from chalicelib.image_shares import machine as m
+from chalicelib.kernel import config
+from chalicelib.kernel.regions import REGIONS
+from chalicelib.linking import links as linking
 from chalicelib.store import aggregates
 from handlers.tick import tick
 from local import seed
@@ -30,7 +33,7 @@ def published(platform, region: str) -> set[str]:
 
 def share_row(platform, region: str):
     org = platform.demo.organization.uuid
-    return aggregates.get(image_shares.KIND, org, image_shares.share_uuid(org, region))
+    return aggregates.get(m.KIND, org, image_shares.share_uuid(org, region))
 
 
 def task_row(platform, task_uuid: str, org_uuid: str | None = None):
@@ -52,19 +55,19 @@ def link(org, account_id: str, creds: dict, role_name: str = "BodoPlatformUser")
     """Link `org` to `account_id` the way Settings does (which starts the shares), with a role
     made in that account for this organization's External ID."""
     iam = boto3.Session(**creds).client("iam", region_name="us-east-1")
-    trust = linking.trust_policy(settings.get().platform_account_id, org.external_id)
+    trust = linking.trust_policy(config.get().platform_account_id, org.external_id)
     arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))[
         "Role"]["Arn"]
     iam.put_role_policy(RoleName=role_name, PolicyName="corral",
                         PolicyDocument=json.dumps(linking.platform_policy()))
-    org = linking.verify_and_save(org, account_id, arn, "us-east-1")
+    org = linking.link_manually(org, account_id, arn, "us-east-1")
     image_shares.start(org)   # idempotent: the link has started them already
     return org
 
 
 def new_org_on_second_account():
     creds = bootstrap_account(SECOND_ACCOUNT, "admin")
-    return link(identity.create_organization("acme"), SECOND_ACCOUNT, creds), creds
+    return link(organizations.create_organization("acme"), SECOND_ACCOUNT, creds), creds
 
 
 def test_starting_again_reshares_without_duplicates(platform):
@@ -120,8 +123,8 @@ def test_a_failing_region_shows_its_reason_alone_and_the_tick_retries_it(platfor
     # Partial failure: the one image that went through is shared and offered; the rest is
     # retried.
     assert got[region]["images"] == 1
-    ws = identity.create_workspace(org, "w", region)
-    client, secret = identity.create_client(org.uuid, ws.uuid)
+    ws = seed.request_workspace(org, "w", region)
+    client, secret = clients.create_client(org.uuid, ws.uuid)
     headers = platform.headers(client.client_id, secret)
     reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
                              headers=headers)
@@ -142,8 +145,8 @@ def test_a_lasting_failure_backs_off_and_counts_attempts(platform):
     org, _ = new_org_on_second_account()
     platform.pump.drain()
     assert all(s["status"] == "FAILED" for s in image_shares.status(org.uuid).values())
-    ws = identity.create_workspace(org, "w", "us-west-1")
-    client, secret = identity.create_client(org.uuid, ws.uuid)
+    ws = seed.request_workspace(org, "w", "us-west-1")
+    client, secret = clients.create_client(org.uuid, ws.uuid)
     reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
                              headers=platform.headers(client.client_id, secret))
     assert reply.status_code == 409
@@ -171,8 +174,8 @@ def test_throttling_is_retried_and_shown_while_pending(platform):
     slowed = [r for r, s in got.items() if s["status"] == "PENDING"]
     assert len(slowed) == 1
     assert "RequestLimitExceeded" in got[slowed[0]]["reason"]
-    ws = identity.create_workspace(org, "w", slowed[0])
-    client, secret = identity.create_client(org.uuid, ws.uuid)
+    ws = seed.request_workspace(org, "w", slowed[0])
+    client, secret = clients.create_client(org.uuid, ws.uuid)
     reply = platform.request("GET", f"/v1/workspaces/{ws.uuid}/available-images",
                              headers=platform.headers(client.client_id, secret))
     assert reply.status_code == 409
@@ -183,7 +186,7 @@ def test_throttling_is_retried_and_shown_while_pending(platform):
 
 
 def test_a_relink_to_another_account_shares_with_the_new_one(platform):
-    org = link(identity.create_organization("acme"), platform.demo.customer_account_id,
+    org = link(organizations.create_organization("acme"), platform.demo.customer_account_id,
                platform.customer_creds, role_name="AcmeCorral")
     platform.settle()
     assert image_shares.ready(org.uuid)
@@ -205,7 +208,7 @@ def test_a_relink_to_another_account_shares_with_the_new_one(platform):
 
 def test_an_unlinked_account_gets_no_new_images(platform):
     org = platform.demo.organization
-    identity.remove_link(identity.get_organization(org.uuid))
+    organizations.remove_link(organizations.get_organization(org.uuid))
     new = publish_platform_images(platform.platform_creds, ["us-east-1"], ["2025.7"])
     new_id = new["us-east-1"][0]["image_id"]
     for _ in range(15):   # past the hourly look, and past the listing cache

@@ -4,9 +4,10 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from chalicelib import identity, image_shares
-from chalicelib.cloud.images import REGIONS
-from chalicelib.lifecycle import image_share as m
+from chalicelib.identity import organizations
+from chalicelib.image_shares import commands as image_shares
+from chalicelib.image_shares import machine as m
+from chalicelib.kernel.regions import REGIONS
 from chalicelib.store import aggregates
 from local import seed
 
@@ -42,7 +43,7 @@ def test_the_seeded_demo_is_shared_in_all_four_regions(shared_platform):
 
 
 def test_an_organization_never_started_is_pending_everywhere(shared_platform):
-    other = identity.create_organization("never linked")
+    other = organizations.create_organization("never linked")
     got = image_shares.status(other.uuid)
     assert got == {r: {"status": "PENDING", "reason": None, "updatedAt": None, "taskUUID": None,
                        "attempts": 0, "retryAt": None, "accountId": None, "images": 0}

@@ -5,7 +5,9 @@ import json
 
 import boto3
 
-from chalicelib import identity, linking, settings
+from chalicelib.identity import clients, organizations
+from chalicelib.kernel import config
+from chalicelib.linking import links as linking
 from local.accounts import bootstrap_account
 
 OTHER_ACCOUNT = "111122223333"
@@ -24,15 +26,15 @@ def make_role(creds: dict, trust: dict, name: str = "BodoPlatformUser") -> str:
                                   AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
 
 
-def role_for(org: identity.Organization, creds: dict, name: str = "BodoPlatformUser",
+def role_for(org: organizations.Organization, creds: dict, name: str = "BodoPlatformUser",
              external_id: str | None = None) -> str:
-    trust = linking.trust_policy(settings.get().platform_account_id,
+    trust = linking.trust_policy(config.get().platform_account_id,
                                  external_id or org.external_id)
     return make_role(creds, trust, name)
 
 
-def org_headers(platform, org: identity.Organization) -> dict:
-    client, secret = identity.create_client(org.uuid, name="org key")
+def org_headers(platform, org: organizations.Organization) -> dict:
+    client, secret = clients.create_client(org.uuid, name="org key")
     return platform.headers(client.client_id, secret)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib import identity
+from chalicelib.identity import organizations
 
 from .helpers import OTHER_ACCOUNT, account, org_headers, role_for
 
@@ -15,7 +15,7 @@ def _post(platform, headers, provider_data, name="main"):
 
 
 def test_cloud_config_with_a_role(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     h = org_headers(platform, org)
     arn = role_for(org, account())
     reply = _post(platform, h, {"provider": "AWS", "roleArn": arn, "tfBackendRegion": "us-east-2",
@@ -39,11 +39,11 @@ def test_cloud_config_with_a_role(platform):
     assert platform.request("DELETE", f"/v1/cloud-configs/{cc['uuid']}",
                             headers=h).status_code == 200
     assert platform.request("GET", f"/v1/cloud-configs/{cc['uuid']}", headers=h).status_code == 404
-    assert not identity.get_organization(org.uuid).linked
+    assert not organizations.get_organization(org.uuid).linked
 
 
 def test_cloud_config_with_access_keys_creates_the_role(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     creds = account()
     reply = _post(platform, org_headers(platform, org), {
         "provider": "AWS", "tfBackendRegion": "us-east-1",
@@ -53,11 +53,11 @@ def test_cloud_config_with_access_keys_creates_the_role(platform):
     assert reply.json_body["providerData"]["roleArn"] == \
         f"arn:aws:iam::{OTHER_ACCOUNT}:role/BodoPlatformUser"
     assert creds["aws_secret_access_key"] not in json.dumps(reply.json_body)
-    assert identity.get_organization(org.uuid).linked
+    assert organizations.get_organization(org.uuid).linked
 
 
 def test_bad_cloud_configs(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     h = org_headers(platform, org)
     account()
     cases = [
@@ -76,6 +76,6 @@ def test_bad_cloud_configs(platform):
     assert _post(platform, h, "nope").status_code == 400
     assert platform.request("POST", "/v1/cloud-configs", {"providerData": {}},
                             headers=h).json_body["field"] == "name"
-    assert not identity.get_organization(org.uuid).linked
+    assert not organizations.get_organization(org.uuid).linked
     # A workspace key may not touch cloud configs.
     assert platform.request("GET", "/v1/cloud-configs").status_code == 403

@@ -2,15 +2,16 @@
 failure of the manual has its own message. The keys are never kept anywhere."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
-
-import importlib.util
 
 import boto3
 import pytest
 
-from chalicelib import identity, linking, settings
+from chalicelib.identity import organizations
+from chalicelib.kernel import config
+from chalicelib.linking import links as linking
 from chalicelib.store import aggregates
 
 from .helpers import OTHER_ACCOUNT, account, iam, org_headers, weak_user
@@ -25,7 +26,7 @@ def _create(platform, org, creds):
 
 
 def _scan_everything(platform) -> str:
-    s = settings.get()
+    s = config.get()
     ddb = boto3.client("dynamodb", region_name="us-east-1")
     dump = []
     for table in (s.state_table, s.events_table):
@@ -46,7 +47,7 @@ def _scan_everything(platform) -> str:
 
 def test_create_role_then_link_and_the_secret_is_nowhere(platform, caplog):
     caplog.set_level(logging.DEBUG)
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     creds = account()
     secret = creds["aws_secret_access_key"]
     reply = _create(platform, org, creds)
@@ -78,7 +79,7 @@ def test_create_role_then_link_and_the_secret_is_nowhere(platform, caplog):
 
 
 def test_role_already_exists_says_where_to_find_its_arn(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     creds = account()
     assert _create(platform, org, creds).status_code == 200
     reply = _create(platform, org, creds)
@@ -89,7 +90,7 @@ def test_role_already_exists_says_where_to_find_its_arn(platform):
 
 
 def test_keys_not_valid(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     creds = account()
     unknown = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "x" * 40}
     reply = _create(platform, org, unknown)
@@ -104,7 +105,7 @@ def test_keys_not_valid(platform):
 
 
 def test_keys_without_permission_to_create_a_role(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     account()
     reader = weak_user(OTHER_ACCOUNT, "reader", {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"}]})

@@ -2,17 +2,18 @@
 ID; every failure is its own clear error, and nothing is saved on failure."""
 from __future__ import annotations
 
-import pytest
-
 import importlib.util
 
-from chalicelib import identity, linking
+import pytest
+
+from chalicelib.identity import organizations
+from chalicelib.linking import links as linking
 
 from .helpers import OTHER_ACCOUNT, account, make_role, org_headers, role_for
 
 
 def test_link_manually_saves_the_link_and_starts_sharing(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     creds = account()
     arn = role_for(org, creds)
     reply = platform.request("PUT", "/v1/settings/aws-account",
@@ -32,7 +33,7 @@ def test_link_manually_saves_the_link_and_starts_sharing(platform):
 
 
 def test_wrong_external_id_and_untrusting_role(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     creds = account()
     # A role made for another organization (another External ID), and one trusting nobody.
     other = role_for(org, creds, name="OtherOrgsRole", external_id="f" * 48)
@@ -45,15 +46,15 @@ def test_wrong_external_id_and_untrusting_role(platform):
         assert e.value.field == "roleArn"
         # AWS answers AccessDenied alike for all three causes: the message names each.
         assert org.external_id in e.value.message and "481633624848" in e.value.message
-    assert not identity.get_organization(org.uuid).linked
+    assert not organizations.get_organization(org.uuid).linked
 
 
 def test_role_without_the_external_id_condition_is_refused(platform):
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     arn = make_role(account(), {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::481633624848:root"},
         "Action": "sts:AssumeRole"}]})
     with pytest.raises(linking.LinkError) as e:
         linking.link_manually(org, OTHER_ACCOUNT, arn, "us-east-1")
     assert "without requiring the External ID" in e.value.message
-    assert not identity.get_organization(org.uuid).linked
+    assert not organizations.get_organization(org.uuid).linked

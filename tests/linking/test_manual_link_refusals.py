@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import identity, linking
+from chalicelib.identity import organizations
+from chalicelib.linking import links as linking
 
-from .helpers import OTHER_ACCOUNT, account, make_role, org_headers, role_for
+from .helpers import OTHER_ACCOUNT, account, org_headers
 
 
 def test_each_organization_has_its_own_external_id(shared_platform):
-    a, b = identity.create_organization("a"), identity.create_organization("b")
+    a, b = organizations.create_organization("a"), organizations.create_organization("b")
     assert a.external_id != b.external_id and len(a.external_id) >= 32
     view = linking.settings_view(a.uuid)
     assert view["externalId"] == a.external_id
@@ -38,7 +39,7 @@ BAD = [
 def test_bad_manual_links_are_refused_and_nothing_is_saved(shared_platform, what, change,
                                                            status, field, words):
     p = shared_platform
-    org = identity.create_organization(f"bad-{field}")
+    org = organizations.create_organization(f"bad-{field}")
     arn = f"arn:aws:iam::{OTHER_ACCOUNT}:role/BodoPlatformUser"
     account()
     body = {"accountId": OTHER_ACCOUNT, "roleArn": arn, "region": "us-east-1", **change}
@@ -47,7 +48,7 @@ def test_bad_manual_links_are_refused_and_nothing_is_saved(shared_platform, what
     assert reply.status_code == status, reply.body
     assert reply.json_body["field"] == field
     assert words in reply.json_body["message"]
-    assert not identity.get_organization(org.uuid).linked
+    assert not organizations.get_organization(org.uuid).linked
 
 
 def test_settings_need_an_organization_key(shared_platform):
@@ -68,6 +69,6 @@ def test_settings_need_an_organization_key(shared_platform):
 ])
 def test_bad_create_role_bodies(shared_platform, body, field):
     platform = shared_platform
-    org = identity.create_organization("acme")
+    org = organizations.create_organization("acme")
     reply = platform.request("POST", "/v1/settings/aws-account/create-role", body, headers=org_headers(platform, org))
     assert reply.status_code == 400 and reply.json_body["field"] == field

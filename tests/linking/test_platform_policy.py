@@ -5,7 +5,7 @@ import json
 
 import parliament
 
-from chalicelib import linking
+from chalicelib.linking import links as linking
 
 SEVERITY = {"INFO": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 

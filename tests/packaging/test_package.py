@@ -155,7 +155,7 @@ def _dev(value) -> str:
 # ---- what the zip holds -------------------------------------------------------------------
 
 def test_the_zip_holds_the_app_chalicelib_and_the_handlers(names):
-    for required in ("app.py", "chalicelib/__init__.py", "chalicelib/policy/platform-policy.json",
+    for required in ("app.py", "chalicelib/__init__.py", "chalicelib/linking/platform-policy.json",
                      "chalicelib/store/models.py", "handlers/__init__.py", "handlers/worker.py",
                      "handlers/tick.py", "pynamodb/__init__.py", "jwt/__init__.py"):
         assert required in names, f"{required} is missing from the package"

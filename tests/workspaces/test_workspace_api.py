@@ -6,7 +6,8 @@ import uuid as uuidlib
 
 import pytest
 
-from chalicelib import identity
+from chalicelib.identity import clients, organizations
+from chalicelib.workspaces import commands as workspaces
 
 from .helpers import body, create, get, org_headers, workspace_headers
 
@@ -22,7 +23,7 @@ def post(platform, payload, headers=None):
 
 
 def count(platform) -> int:
-    return len(identity.list_workspaces(platform.demo.organization.uuid))
+    return len(workspaces.list_all(platform.demo.organization.uuid))
 
 
 @pytest.mark.parametrize("change, field", [
@@ -63,12 +64,12 @@ def test_wrong_cloud_config_names_the_right_one(platform):
 
 
 def test_an_unlinked_organization_is_told_to_link_first(platform):
-    org = identity.create_organization("unlinked")
-    client, secret = identity.create_client(org.uuid)
+    org = organizations.create_organization("unlinked")
+    client, secret = clients.create_client(org.uuid)
     headers = platform.headers(client.client_id, secret)
     reply = post(platform, body(platform, cloudConfig={"uuid": str(uuidlib.uuid4())}), headers)
     assert reply.status_code == 409 and "link" in reply.json_body["message"].lower()
-    assert identity.list_workspaces(org.uuid) == []
+    assert workspaces.list_all(org.uuid) == []
 
 
 def test_a_workspace_key_cannot_create_or_delete(platform):
@@ -132,8 +133,8 @@ def test_a_workspace_key_sees_only_its_own(platform):
 
 
 def test_another_organization_gets_404(platform):
-    org = identity.create_organization("stranger")
-    client, secret = identity.create_client(org.uuid)
+    org = organizations.create_organization("stranger")
+    client, secret = clients.create_client(org.uuid)
     headers = platform.headers(client.client_id, secret)
     demo = platform.demo.workspace.uuid
     for method in ("GET", "DELETE"):

@@ -2,11 +2,11 @@
 network ensured there, READY; AWS failures; removal refused while clusters live."""
 from __future__ import annotations
 
-from chalicelib import identity, workspaces
 from chalicelib.cloud import sessions
-from chalicelib.lifecycle import workspace as w
-from chalicelib.lifecycle.events import from_record
+from chalicelib.kernel.events import from_record
 from chalicelib.store import aggregates
+from chalicelib.workspaces import commands as workspaces
+from chalicelib.workspaces import machine as w
 from tests import faults
 
 from .helpers import create, get, org_headers, workspace_headers
@@ -44,7 +44,7 @@ def test_create_verifies_the_account_and_ensures_the_network(platform):
     assert ec2.describe_subnets(SubnetIds=net["publicSubnetsIds"])["Subnets"][0]["VpcId"] == \
         net["vpcId"]
     # The rest of the code reads the same workspace.
-    same = identity.get_workspace(platform.demo.organization.uuid, created["uuid"])
+    same = workspaces.get(platform.demo.organization.uuid, created["uuid"])
     assert (same.name, same.region, same.status) == ("analytics", "us-east-2", "READY")
 
 

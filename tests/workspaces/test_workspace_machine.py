@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.lifecycle import DomainError
-from chalicelib.lifecycle import workspace as w
-from chalicelib.lifecycle.workspace import Step, WorkspaceSpec, WorkspaceStatus as S
+from chalicelib.kernel.errors import DomainError
+from chalicelib.kernel.state import dump, fold, load
+from chalicelib.workspaces import machine as w
+from chalicelib.workspaces.machine import Step, WorkspaceSpec
+from chalicelib.workspaces.machine import WorkspaceStatus as S
 
 SPEC = WorkspaceSpec(name="ws", region="us-east-1", cloud_config_uuid="cc")
 
 
 def requested(at=1.0):
-    return w.fold(w.decide_create("ws-1", "org-1", SPEC, "t-1", at))
+    return fold(w.evolve, w.decide_create("ws-1", "org-1", SPEC, "t-1", at))
 
 
 def test_creation_moves_the_task_new_inprogress_finished():
@@ -24,7 +26,7 @@ def test_creation_moves_the_task_new_inprogress_finished():
     assert (s.status, s.task.status.value, w.next_step(s)) == (S.READY, "FINISHED", None)
     assert s.network == {"vpc_id": "vpc-1", "subnet_id": "subnet-1", "security_group_id": "sg-1"}
     assert s.in_state_since == 3.0
-    assert w.Workspace.from_dict(s.to_dict()) == s
+    assert load(w.Workspace, dump(s)) == s
 
 
 @pytest.mark.parametrize("steps", [0, 1])
@@ -40,7 +42,7 @@ def test_a_lasting_error_fails_with_the_reason(steps):
 
 def test_removal_terminates_and_cancels_an_open_creation():
     s = requested()
-    s = w.fold([*w.decide_create("ws-1", "org-1", SPEC, "t-1", 1.0),
+    s = fold(w.evolve, [*w.decide_create("ws-1", "org-1", SPEC, "t-1", 1.0),
                 *w.decide_remove(s, [], "t-2", 2.0)])
     assert s.status == S.TERMINATING and w.next_step(s) == Step.FINISH_REMOVAL
     assert [t.status.value for t in s.tasks] == ["FAILED", "NEW"]

@@ -1,0 +1,41 @@
+"""Wiring, once per process: the concepts register their state machines with the engine and
+what they hold with their containers, and the tables are pointed at this deployment's names.
+app.py and the handlers call `wire()`; nothing else knows every concept."""
+from __future__ import annotations
+
+from types import ModuleType
+
+from .clusters import commands as cluster_commands
+from .clusters import machine as cluster_machine
+from .clusters import steps as cluster_steps
+from .engine import registry
+from .image_shares import machine as share_machine
+from .image_shares import steps as share_steps
+from .kernel import holds
+from .store import models
+from .workspaces import commands as workspace_commands
+from .workspaces import machine as workspace_machine
+from .workspaces import steps as workspace_steps
+
+
+def _machine(machine: ModuleType, state_class: type, steps: ModuleType) -> registry.Machine:
+    extra = {"retrying": machine.retrying} if hasattr(machine, "retrying") else {}
+    return registry.Machine(kind=machine.KIND, state_class=state_class, evolve=machine.evolve,
+                            allows=machine.allows, next_step=machine.next_step, run=steps.run,
+                            **extra)
+
+
+MACHINES = (
+    _machine(cluster_machine, cluster_machine.Cluster, cluster_steps),
+    _machine(workspace_machine, workspace_machine.Workspace, workspace_steps),
+    _machine(share_machine, share_machine.ImageShare, share_steps),
+)
+
+
+def wire() -> None:
+    """Idempotent: tests and the local runner call it again after changing the environment."""
+    for m in MACHINES:
+        registry.register(m)
+    holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)
+    holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
+    models.configure()

@@ -1,0 +1,406 @@
+"""The cluster state machine: a transition table, `evolve` to fold events, `decide` for commands,
+and `next_step` to derive the one side effect a cluster is waiting for.
+
+Creation: NEW -> INPROGRESS (network, placement group, launch template, fleet) -> RUNNING once
+every node runs and reports to SSM. A launch that fails ends FAILED; whatever it had created is
+then released. Removal: TERMINATING while the fleet is terminated and the cluster's own
+resources are deleted, then TERMINATED. Organization-level resources (the network) stay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from ..kernel import table
+from ..kernel.errors import DomainError
+from ..kernel.events import event
+from ..kernel.state import dump, load
+from ..kernel.task import CarriesTasks, Task, TaskMove
+
+
+class ClusterStatus(str, Enum):
+    NEW = "NEW"
+    INPROGRESS = "INPROGRESS"
+    INITIALIZING = "INITIALIZING"
+    RUNNING = "RUNNING"
+    PAUSING = "PAUSING"
+    PAUSED = "PAUSED"
+    STOPPING = "STOPPING"
+    STOPPED = "STOPPED"
+    FAILED = "FAILED"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
+
+
+S = ClusterStatus
+KIND = "cluster"
+CREATE_CLUSTER = "CREATE_CLUSTER"
+REMOVE_CLUSTER = "REMOVE_CLUSTER"
+READINESS_TIMEOUT_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What the user asked for, validated, with what validation learned (image, vCPUs)."""
+
+    name: str
+    instance_type: str
+    workers_quantity: int
+    bodo_version: str
+    image_id: str
+    vcpus: int
+    region: str
+    accelerated_networking: bool = False
+    description: str = ""
+    auto_stop: int = 0           # minutes of inactivity before removal; 0 = never
+    auto_pause: int = 0
+    auto_upgrade: bool = False
+    ssh_public_key: str | None = None
+    allowed_ips: tuple[str, ...] = ()
+    custom_tags: dict[str, str] = field(default_factory=dict)
+    memory_report_enabled: bool = False
+    is_job_dedicated: bool = False
+
+    @property
+    def cores_per_worker(self) -> int:
+        # The manual: a node's MPI core count is half its vCPUs.
+        return max(1, self.vcpus // 2)
+
+
+# ---- events -------------------------------------------------------------------------------
+
+@event
+class ClusterRequested:
+    cluster_uuid: str
+    workspace_uuid: str
+    organization_uuid: str
+    spec: dict
+    task_uuid: str
+    network: dict | None   # the workspace's network, when it has one: no need to look for it
+    at: float
+
+
+@event
+class NetworkReady:
+    vpc_id: str
+    subnet_id: str
+    security_group_id: str
+    at: float
+
+
+@event
+class AccessGroupReady:
+    """The cluster's own security group, letting SSH in from the user's allowed IPs."""
+    group_id: str
+    at: float
+
+
+@event
+class PlacementGroupReady:
+    name: str
+    at: float
+
+
+@event
+class LaunchTemplateReady:
+    launch_template_id: str
+    at: float
+
+
+@event
+class FleetLaunched:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class NodesReady:
+    nodes: tuple  # ({"instance_id", "private_ip"}, ...)
+    at: float
+
+
+@event
+class LaunchFailed:
+    reason: str
+    at: float
+
+
+@event
+class RemovalRequested:
+    task_uuid: str
+    at: float
+
+
+@event
+class InstancesTerminating:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class InstancesTerminated:
+    at: float
+
+
+@event
+class LaunchTemplateDeleted:
+    at: float
+
+
+@event
+class PlacementGroupDeleted:
+    at: float
+
+
+@event
+class AccessGroupDeleted:
+    at: float
+
+
+@event
+class ClusterRemoved:
+    at: float
+
+
+@event
+class StepRetrying:
+    """A step keeps failing for a reason AWS gave (throttling, or an account the platform
+    cannot act in right now): recorded once per reason, so the user sees why it waits."""
+    step: str
+    reason: str
+    at: float
+
+
+LAUNCHING = (S.NEW, S.INPROGRESS)
+# Statuses in which whatever the cluster still holds is released. TERMINATED is here only for
+# a launch fact that arrives after the removal finished (a step that raced it): it is recorded,
+# then released like the rest.
+TEARING_DOWN = (S.FAILED, S.TERMINATING, S.TERMINATED)
+REMOVABLE = (S.NEW, S.INPROGRESS, S.INITIALIZING, S.RUNNING, S.PAUSED, S.STOPPED, S.FAILED)
+
+# (status, event type) -> status. Anything not listed is refused. A launch step that raced
+# with a failure or a removal still records what it created, so the teardown releases it.
+TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
+    (None, ClusterRequested): S.NEW,
+    **{(s, NetworkReady): S.INPROGRESS for s in LAUNCHING},
+    # The first step is the network's, or the access group's or placement group's when the
+    # cluster starts from its workspace's network: whichever comes first starts the creation.
+    **{(s, AccessGroupReady): S.INPROGRESS for s in LAUNCHING},
+    **{(s, PlacementGroupReady): S.INPROGRESS for s in LAUNCHING},
+    (S.INPROGRESS, LaunchTemplateReady): S.INPROGRESS,
+    (S.INPROGRESS, FleetLaunched): S.INPROGRESS,
+    (S.INPROGRESS, NodesReady): S.RUNNING,
+    **{(s, LaunchFailed): S.FAILED for s in LAUNCHING},
+    **{(s, RemovalRequested): S.TERMINATING for s in REMOVABLE},
+    **{(s, late): s for s in TEARING_DOWN
+       for late in (AccessGroupReady, PlacementGroupReady, LaunchTemplateReady, FleetLaunched)},
+    **{(s, InstancesTerminating): s for s in TEARING_DOWN},
+    **{(s, InstancesTerminated): s for s in TEARING_DOWN},
+    **{(s, LaunchTemplateDeleted): s for s in TEARING_DOWN},
+    **{(s, PlacementGroupDeleted): s for s in TEARING_DOWN},
+    **{(s, AccessGroupDeleted): s for s in TEARING_DOWN},
+    (S.TERMINATING, ClusterRemoved): S.TERMINATED,
+    # A retried step started the creation too, or keeps the status it happens in.
+    **{(s, StepRetrying): S.INPROGRESS for s in LAUNCHING},
+    **{(s, StepRetrying): s for s in TEARING_DOWN},
+}
+
+
+class Step(str, Enum):
+    """The side effect a cluster waits for; derived from state, never stored."""
+
+    ENSURE_NETWORK = "ENSURE_NETWORK"
+    ENSURE_ACCESS_GROUP = "ENSURE_ACCESS_GROUP"
+    ENSURE_PLACEMENT_GROUP = "ENSURE_PLACEMENT_GROUP"
+    ENSURE_LAUNCH_TEMPLATE = "ENSURE_LAUNCH_TEMPLATE"
+    LAUNCH_FLEET = "LAUNCH_FLEET"
+    AWAIT_NODES = "AWAIT_NODES"
+    TERMINATE_INSTANCES = "TERMINATE_INSTANCES"
+    AWAIT_TERMINATION = "AWAIT_TERMINATION"
+    DELETE_LAUNCH_TEMPLATE = "DELETE_LAUNCH_TEMPLATE"
+    DELETE_PLACEMENT_GROUP = "DELETE_PLACEMENT_GROUP"
+    DELETE_ACCESS_GROUP = "DELETE_ACCESS_GROUP"
+    FINISH_REMOVAL = "FINISH_REMOVAL"
+
+
+class Instances(str, Enum):
+    NONE = "NONE"                # none recorded (a launch may still have raced a removal)
+    LAUNCHED = "LAUNCHED"
+    TERMINATING = "TERMINATING"
+    RELEASED = "RELEASED"        # every instance tagged with the cluster is terminated
+
+
+@dataclass(frozen=True)
+class Cluster(CarriesTasks):
+    uuid: str
+    workspace_uuid: str
+    organization_uuid: str
+    spec: ClusterSpec
+    status: ClusterStatus
+    created_at: float
+    updated_at: float
+    in_state_since: float
+    network: dict | None = None
+    access_group_id: str | None = None
+    placement_group: str | None = None
+    launch_template_id: str | None = None
+    instances: Instances = Instances.NONE
+    instance_ids: tuple[str, ...] = ()
+    launched_at: float | None = None
+    nodes: tuple = ()
+    failure: str | None = None
+    retrying: str | None = None      # "<step>: <reason>" while a step keeps failing
+    tasks: tuple[Task, ...] = ()
+
+
+# ---- folding ------------------------------------------------------------------------------
+
+def allows(state: Cluster | None, e: Any) -> bool:
+    return table.allowed(TRANSITIONS, state, e)
+
+
+def evolve(state: Cluster | None, e: Any) -> Cluster:
+    """Apply one event. An event the table does not allow is a bug in the caller: it raises."""
+    status = table.target(TRANSITIONS, state, e)
+    if isinstance(e, ClusterRequested):
+        task = Task(e.task_uuid, CREATE_CLUSTER, e.cluster_uuid, created_at=e.at, updated_at=e.at)
+        return Cluster(
+            uuid=e.cluster_uuid, workspace_uuid=e.workspace_uuid,
+            organization_uuid=e.organization_uuid, spec=load(ClusterSpec, e.spec),
+            status=status, created_at=e.at, updated_at=e.at, in_state_since=e.at, tasks=(task,),
+            network=e.network,
+        )
+    assert state is not None
+    applied = _apply(state, e)
+    if not isinstance(e, StepRetrying):
+        applied = replace(applied, retrying=None)
+    return table.stamp(state, applied, status, e.at)
+
+
+def _apply(s: Cluster, e: Any) -> Cluster:
+    at = e.at
+    if isinstance(e, StepRetrying):
+        return replace(s, retrying=f"{e.step}: {e.reason}").with_task(
+            TaskMove.PROGRESS, f"Retrying {e.step.lower().replace('_', ' ')} shortly: {e.reason}",
+            at)
+    if isinstance(e, NetworkReady):
+        net = {"vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
+        return replace(s, network=net).with_task(
+            TaskMove.PROGRESS, f"Network ready: {e.vpc_id}, subnet {e.subnet_id}", at)
+    if isinstance(e, AccessGroupReady):
+        return replace(s, access_group_id=e.group_id).with_task(
+            TaskMove.PROGRESS, f"Security group {e.group_id} lets SSH in from "
+                               f"{', '.join(s.spec.allowed_ips)}", at)
+    if isinstance(e, PlacementGroupReady):
+        return replace(s, placement_group=e.name).with_task(
+            TaskMove.PROGRESS, f"Placement group {e.name} ready", at)
+    if isinstance(e, LaunchTemplateReady):
+        return replace(s, launch_template_id=e.launch_template_id).with_task(
+            TaskMove.PROGRESS, f"Launch template {e.launch_template_id} ready", at)
+    if isinstance(e, FleetLaunched):
+        return replace(s, instances=Instances.LAUNCHED, instance_ids=tuple(e.instance_ids),
+                       launched_at=at).with_task(
+            TaskMove.PROGRESS, f"Fleet launched: {len(e.instance_ids)} instance(s) "
+                               f"{', '.join(e.instance_ids)}", at)
+    if isinstance(e, NodesReady):
+        return replace(s, nodes=tuple(e.nodes)).with_task(
+            TaskMove.FINISH, f"All {len(e.nodes)} node(s) running and online in SSM", at)
+    if isinstance(e, LaunchFailed):
+        return replace(s, failure=e.reason).with_task(TaskMove.FAIL, f"Launch failed: {e.reason}", at)
+    if isinstance(e, RemovalRequested):
+        return s.open_task(e.task_uuid, REMOVE_CLUSTER, at,
+                           "Cancelled: the cluster's removal was requested")
+    if isinstance(e, InstancesTerminating):
+        ids = tuple(e.instance_ids)
+        return replace(s, instances=Instances.TERMINATING, instance_ids=ids).with_task(
+            TaskMove.PROGRESS, f"Terminating {len(ids)} instance(s)", at)
+    if isinstance(e, InstancesTerminated):
+        return replace(s, instances=Instances.RELEASED, nodes=()).with_task(
+            TaskMove.PROGRESS, "All instances terminated", at)
+    if isinstance(e, LaunchTemplateDeleted):
+        return replace(s, launch_template_id=None).with_task(
+            TaskMove.PROGRESS, "Launch template deleted", at)
+    if isinstance(e, PlacementGroupDeleted):
+        return replace(s, placement_group=None).with_task(
+            TaskMove.PROGRESS, "Placement group deleted", at)
+    if isinstance(e, AccessGroupDeleted):
+        return replace(s, access_group_id=None).with_task(
+            TaskMove.PROGRESS, "Security group deleted", at)
+    if isinstance(e, ClusterRemoved):
+        return s.with_task(TaskMove.FINISH, "Cluster removed", at)
+    raise ValueError(f"unhandled event {type(e).__name__}")  # pragma: no cover
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+def decide_create(cluster_uuid: str, workspace_uuid: str, organization_uuid: str,
+                  spec: ClusterSpec, task_uuid: str, at: float,
+                  network: dict | None = None) -> list:
+    return [ClusterRequested(cluster_uuid, workspace_uuid, organization_uuid, dump(spec),
+                             task_uuid, dict(network) if network else None, at)]
+
+
+def decide_remove(state: Cluster, task_uuid: str, at: float) -> list:
+    if state.status in (S.TERMINATING, S.TERMINATED):
+        raise DomainError(f"Cluster {state.spec.name} is already "
+                          f"{'being removed' if state.status == S.TERMINATING else 'removed'}.")
+    if state.status not in REMOVABLE:
+        raise DomainError(f"Cluster {state.spec.name} cannot be removed while {state.status.value}.")
+    return [RemovalRequested(task_uuid, at)]
+
+
+# ---- what is pending ----------------------------------------------------------------------
+
+def next_step(s: Cluster) -> Step | None:
+    """The one side effect this cluster waits for, or None when it waits for nothing."""
+    if s.status in LAUNCHING:
+        if s.network is None:
+            return Step.ENSURE_NETWORK
+        if s.spec.allowed_ips and s.access_group_id is None:
+            return Step.ENSURE_ACCESS_GROUP
+        if s.placement_group is None:
+            return Step.ENSURE_PLACEMENT_GROUP
+        if s.launch_template_id is None:
+            return Step.ENSURE_LAUNCH_TEMPLATE
+        if s.instances == Instances.NONE:
+            return Step.LAUNCH_FLEET
+        return Step.AWAIT_NODES
+    if s.status in TEARING_DOWN:
+        if s.instances in (Instances.NONE, Instances.LAUNCHED):
+            # The step looks instances up by tag as well as by the recorded ids: a launch
+            # may have raced with the removal, or failed half-way.
+            return Step.TERMINATE_INSTANCES
+        if s.instances == Instances.TERMINATING:
+            return Step.AWAIT_TERMINATION
+        if s.launch_template_id is not None:
+            return Step.DELETE_LAUNCH_TEMPLATE
+        if s.placement_group is not None:
+            return Step.DELETE_PLACEMENT_GROUP
+        if s.access_group_id is not None:
+            return Step.DELETE_ACCESS_GROUP
+        if s.status == S.TERMINATING:
+            return Step.FINISH_REMOVAL
+    return None
+
+
+def is_settled(s: Cluster) -> bool:
+    """Nothing will ever be pending again."""
+    return s.status == S.TERMINATED and next_step(s) is None
+
+
+def retrying(s: Cluster, step: Step, reason: str, at: float) -> list:
+    """What to record when `step` failed for `reason` and will be tried again: nothing if
+    that is already what the cluster says it waits for."""
+    if s.retrying == f"{step.value}: {reason}":
+        return []
+    return [StepRetrying(step.value, reason, at)]
+
+
+def launch_failed(s: Cluster, reason: str, at: float) -> list:
+    """A lasting AWS error fails a launch; in a teardown it is retried (nothing to record)."""
+    return [LaunchFailed(reason, at)] if s.status in LAUNCHING else []
+
+
+def readiness_overdue(s: Cluster, now: float) -> bool:
+    return s.launched_at is not None and now - s.launched_at > READINESS_TIMEOUT_SECONDS

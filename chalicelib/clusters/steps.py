@@ -1,0 +1,121 @@
+"""Each pending cluster step as one side effect in the customer's account, returning the events
+that say what happened (or Wait when there is nothing new yet). A lasting AWS error during the
+launch fails it (machine.launch_failed); during a teardown it is retried and said."""
+from __future__ import annotations
+
+from ..cloud import fleet, network
+from ..cloud import tags as t
+from ..cloud.sessions import customer_client
+from ..engine.steps import Wait, runner
+from ..kernel import config
+from ..linking.links import link_for
+from . import machine as c
+from .machine import Cluster, Step
+
+
+def cluster_tags(s: Cluster) -> dict:
+    return {**s.spec.custom_tags, "Name": f"corral-{s.spec.name}", t.ORG: s.organization_uuid,
+            t.WORKSPACE: s.workspace_uuid, t.CLUSTER: s.uuid}
+
+
+def _client(s: Cluster, service: str = "ec2"):
+    return customer_client(link_for(s.organization_uuid), service, s.spec.region)
+
+
+def launch_spec(s: Cluster) -> fleet.LaunchSpec:
+    return fleet.LaunchSpec(
+        cluster_uuid=s.uuid, image_id=s.spec.image_id, instance_type=s.spec.instance_type,
+        count=s.spec.workers_quantity, subnet_id=s.network["subnet_id"],
+        security_group_ids=tuple(g for g in (s.network["security_group_id"], s.access_group_id) if g),
+        placement_group=s.placement_group or fleet.resource_name(s.uuid),
+        efa=s.spec.accelerated_networking, tags=cluster_tags(s),
+        ssh_public_key=s.spec.ssh_public_key)
+
+
+# ---- creation ------------------------------------------------------------------------------
+
+def _ensure_network(s: Cluster, now: float) -> list:
+    n = network.ensure(_client(s), s.organization_uuid)
+    return [c.NetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+
+
+def _ensure_access_group(s: Cluster, now: float) -> list:
+    group = fleet.ensure_access_group(_client(s), s.uuid, s.network["vpc_id"],
+                                      list(s.spec.allowed_ips), cluster_tags(s))
+    return [c.AccessGroupReady(group, now)]
+
+
+def _ensure_placement_group(s: Cluster, now: float) -> list:
+    return [c.PlacementGroupReady(fleet.ensure_placement_group(_client(s), s.uuid,
+                                                               cluster_tags(s)), now)]
+
+
+def _ensure_launch_template(s: Cluster, now: float) -> list:
+    return [c.LaunchTemplateReady(fleet.ensure_launch_template(_client(s), launch_spec(s)), now)]
+
+
+def _launch_fleet(s: Cluster, now: float) -> list:
+    ids = fleet.launch(_client(s), launch_spec(s), s.launch_template_id)
+    return [c.FleetLaunched(tuple(ids), now)]
+
+
+def _await_nodes(s: Cluster, now: float):
+    ready = fleet.readiness(_client(s), _client(s, "ssm"), list(s.instance_ids))
+    if ready.nodes:
+        return [c.NodesReady(tuple(ready.nodes), now)]
+    if ready.failure:
+        return [c.LaunchFailed(ready.failure, now)]
+    if c.readiness_overdue(s, now):
+        return [c.LaunchFailed(f"nodes not ready after {c.READINESS_TIMEOUT_SECONDS // 60}"
+                               f" minutes: {ready.waiting_for}", now)]
+    return Wait(config.get().poll_seconds, ready.waiting_for)
+
+
+# ---- removal -------------------------------------------------------------------------------
+
+def _terminate_instances(s: Cluster, now: float) -> list:
+    ids = tuple(fleet.terminate(_client(s), s.uuid, list(s.instance_ids)))
+    if not ids:
+        return [c.InstancesTerminating((), now), c.InstancesTerminated(now)]
+    return [c.InstancesTerminating(ids, now)]
+
+
+def _await_termination(s: Cluster, now: float):
+    if fleet.all_terminated(_client(s), list(s.instance_ids)):
+        return [c.InstancesTerminated(now)]
+    return Wait(config.get().poll_seconds, "instances still shutting down")
+
+
+def _delete_launch_template(s: Cluster, now: float) -> list:
+    fleet.delete_launch_template(_client(s), s.launch_template_id)
+    return [c.LaunchTemplateDeleted(now)]
+
+
+def _delete_placement_group(s: Cluster, now: float) -> list:
+    fleet.delete_placement_group(_client(s), s.placement_group)
+    return [c.PlacementGroupDeleted(now)]
+
+
+def _delete_access_group(s: Cluster, now: float) -> list:
+    fleet.delete_security_group(_client(s), s.access_group_id)
+    return [c.AccessGroupDeleted(now)]
+
+
+def _finish_removal(s: Cluster, now: float) -> list:
+    return [c.ClusterRemoved(now)]
+
+
+run = runner({
+    Step.ENSURE_NETWORK: _ensure_network,
+    Step.ENSURE_ACCESS_GROUP: _ensure_access_group,
+    Step.ENSURE_PLACEMENT_GROUP: _ensure_placement_group,
+    Step.ENSURE_LAUNCH_TEMPLATE: _ensure_launch_template,
+    Step.LAUNCH_FLEET: _launch_fleet,
+    Step.AWAIT_NODES: _await_nodes,
+    Step.TERMINATE_INSTANCES: _terminate_instances,
+    Step.AWAIT_TERMINATION: _await_termination,
+    Step.DELETE_LAUNCH_TEMPLATE: _delete_launch_template,
+    Step.DELETE_PLACEMENT_GROUP: _delete_placement_group,
+    Step.DELETE_ACCESS_GROUP: _delete_access_group,
+    Step.FINISH_REMOVAL: _finish_removal,
+}, failed=c.launch_failed)

@@ -1,0 +1,155 @@
+"""Moving aggregates: commit events (append + enqueue the next step), execute a command (load,
+decide, commit, decide again on a conflict), drive one queued step, re-drive what is overdue.
+
+One step per message: load the projection row, derive the pending step, claim it, run its one
+side effect, commit the resulting events. A message for an old version is dropped; a claimed
+step is not run twice; a crash leaves the claim to expire and the tick to re-drive it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..kernel import clock, config
+from ..kernel.errors import CloudError, DomainError
+from ..kernel.events import to_record
+from ..store import aggregates, queue
+from ..store.queue import Work
+from . import registry
+from .registry import Machine
+from .steps import Wait
+
+log = logging.getLogger("corral.engine")
+RETRY_SECONDS = 30
+COMMAND_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Committed:
+    state: Any
+    version: int
+
+
+def commit(kind: str, scope: str, uuid: str, version: int, state: Any,
+           events: list, retries: int = 3, retry_in: float | None = None) -> Committed | None:
+    """Append `events` (facts a step found) after `version` and enqueue the step they leave
+    pending (or, with `retry_in`, leave it to the tick that many seconds from now).
+
+    On a conflict the events are facts still: they are re-applied to the newer state if its
+    table allows them, else dropped (and logged). Returns None when dropped."""
+    m = registry.get(kind)
+    for _ in range(retries):
+        try:
+            return _append(m, scope, uuid, version, state, events, retry_in)
+        except aggregates.Conflict:
+            row = aggregates.get(kind, scope, uuid)
+            state, version = m.load(row.state), row.version
+            if not _allowed(m, state, events):
+                log.warning("dropped %s on %s %s v%s: no longer allowed",
+                            [type(e).__name__ for e in events], kind, uuid, version)
+                return None
+    raise aggregates.Conflict(f"{kind} {uuid}: too many concurrent writers")
+
+
+def _append(m: Machine, scope: str, uuid: str, version: int, state: Any, events: list,
+            retry_in: float | None = None) -> Committed:
+    new = state
+    for e in events:
+        new = m.evolve(new, e)
+    before = set(state.tasks) if state is not None else set()
+    changed = [m.dump(t) for t in new.tasks if t not in before]
+    pending = m.next_step(new)
+    wait = retry_in if retry_in is not None else config.get().step_lease_seconds
+    due = clock.now() + wait if pending else None
+    new_version = aggregates.append(m.kind, scope, uuid, version,
+                                    [to_record(e) for e in events], m.dump(new), changed, due)
+    if pending and retry_in is None:
+        _enqueue([Work(m.kind, scope, uuid, new_version)])
+    return Committed(new, new_version)
+
+
+def create(kind: str, scope: str, uuid: str, events: list) -> Committed:
+    """Start a new aggregate with `events` (its uuid is new: nothing to load)."""
+    return _append(registry.get(kind), scope, uuid, 0, None, events)
+
+
+def execute(kind: str, scope: str, uuid: str, decide: Callable[[Any], list],
+            busy: str = "It is changing too fast right now; try again.") -> Committed:
+    """A command: load the aggregate, `decide(state)` (state is None when there is none; a
+    refusal raises DomainError), commit. When another writer got there first, load and decide
+    again. Returns the state after the command (unchanged when it decided nothing)."""
+    m = registry.get(kind)
+    for _ in range(COMMAND_ATTEMPTS):
+        row = aggregates.get(kind, scope, uuid)
+        state = m.load(row.state) if row else None
+        version = row.version if row else 0
+        events = decide(state)
+        if not events:
+            return Committed(state, version)
+        try:
+            return _append(m, scope, uuid, version, state, events)
+        except aggregates.Conflict:
+            continue
+    raise DomainError(busy)
+
+
+def _allowed(m: Machine, state: Any, events: list) -> bool:
+    for e in events:
+        if not m.allows(state, e):
+            return False
+        state = m.evolve(state, e)
+    return True
+
+
+def _enqueue(work: list[Work], delay_seconds: float = 0) -> None:
+    try:
+        queue.send(work, delay_seconds=int(delay_seconds))
+    except Exception:  # the append stands; the tick re-drives it once it is overdue
+        log.exception("could not enqueue %s; the tick will re-drive it", work)
+
+
+def drive(work: Work) -> str:
+    """Run the step pending at `work.version`, if it still is. Returns what happened."""
+    m = registry.get(work.kind)
+    row = aggregates.get(work.kind, work.scope, work.uuid)
+    if row is None or row.version != work.version:
+        return "stale"
+    state = m.load(row.state)
+    step = m.next_step(state)
+    if step is None:
+        return "idle"
+    now = clock.now()
+    if not aggregates.claim(work.kind, work.scope, work.uuid, work.version, now,
+                            config.get().step_lease_seconds):
+        return "busy"
+    try:
+        outcome = m.run(step, state)
+    except CloudError as e:
+        # Passing trouble (throttling, a dependency still in use) or, in a teardown, an
+        # account we cannot act in right now: try again later, the step stays pending.
+        log.warning("%s %s %s: %s; retrying in %ss", work.kind, work.uuid, step.value,
+                    e.reason, RETRY_SECONDS)
+        said = m.retrying(state, step, e.reason, now)
+        if said:  # tell the user why it waits (once per reason); the tick retries it
+            commit(work.kind, work.scope, work.uuid, work.version, state, said,
+                   retry_in=RETRY_SECONDS)
+        else:
+            aggregates.release(work.kind, work.scope, work.uuid, work.version,
+                               now + RETRY_SECONDS)
+        return "retry"
+    if isinstance(outcome, Wait):
+        aggregates.release(work.kind, work.scope, work.uuid, work.version,
+                           now + outcome.seconds)
+        _enqueue([work], delay_seconds=outcome.seconds)
+        return "wait"
+    commit(work.kind, work.scope, work.uuid, work.version, state, outcome)
+    return step.value
+
+
+def redrive(now: float) -> int:
+    """Enqueue every aggregate whose pending step is overdue. Returns how many."""
+    work = [Work(r.kind, r.scope, r.uuid, r.version) for r in aggregates.overdue(now)]
+    if work:
+        queue.send(work)
+    return len(work)

@@ -1,0 +1,49 @@
+"""The state machines the engine drives, by kind (the prefix of stream keys and rows).
+
+A concept registers its machine once, at wiring time: the pure parts from its `machine`
+module, the side effects from its `steps` module. The engine imports no concept."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..kernel import state as serial
+from ..store.queue import BadMessage
+
+
+def _no_retry_note(state, step, reason, at) -> list:
+    return []
+
+
+@dataclass(frozen=True)
+class Machine:
+    kind: str
+    state_class: type
+    evolve: Callable[[Any, Any], Any]
+    allows: Callable[[Any, Any], bool]
+    next_step: Callable[[Any], Any]
+    run: Callable[[Any, Any], Any]          # (step, state) -> [events] | Wait
+    # (state, step, reason, at) -> events recording why a failed step waits (may be none)
+    retrying: Callable[[Any, Any, str, float], list] = field(default=_no_retry_note)
+
+    def load(self, data: dict) -> Any:
+        return serial.load(self.state_class, data)
+
+    @staticmethod
+    def dump(state: Any) -> dict:
+        return serial.dump(state)
+
+
+_machines: dict[str, Machine] = {}
+
+
+def register(machine: Machine) -> None:
+    """Make `machine` drivable (again: the same kind twice keeps the latest, for tests)."""
+    _machines[machine.kind] = machine
+
+
+def get(kind: str) -> Machine:
+    try:
+        return _machines[kind]
+    except KeyError:
+        raise BadMessage(f"unknown kind {kind!r}") from None

@@ -1,0 +1,79 @@
+"""Who is calling: an API key's bearer token (verified, its client still not revoked), or a
+signed-in user's session (bearer token or the pages' cookie), which acts for the whole
+organization."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..api.http import ApiError
+from ..web.csrf import cookies
+from . import sessions as session
+from . import tokens
+from .clients import get_client
+from .organizations import Organization, get_organization
+
+
+@dataclass(frozen=True)
+class Caller:
+    client_id: str
+    organization_uuid: str
+    workspace_uuid: str | None
+    user_uuid: str | None = None     # set when a signed-in user calls, not an API key
+
+    def require_workspace(self) -> str:
+        if not self.workspace_uuid:
+            raise ApiError(403, "Forbidden", "this call needs a workspace API key")
+        return self.workspace_uuid
+
+    def require_organization(self) -> str:
+        if self.workspace_uuid:
+            raise ApiError(403, "Forbidden", "this call needs an organization API key")
+        return self.organization_uuid
+
+
+def _token(request) -> tuple[str, bool]:
+    """The bearer token, else the session cookie (the second value says which)."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "Unauthorized", "missing bearer token")
+        return token.strip(), False
+    cookie = cookies(request).get(session.SESSION_COOKIE, "")
+    if cookie:
+        return cookie, True
+    raise ApiError(401, "Unauthorized", "missing bearer token")
+
+
+def _user_caller(token: str) -> Caller:
+    try:
+        user = session.session_user(token)
+    except session.InvalidSession as e:
+        raise ApiError(401, "Unauthorized", f"invalid session: {e}; sign in again") from None
+    return Caller("", user.organization_uuid, None, user.uuid)
+
+
+def caller(request) -> Caller:
+    token, from_cookie = _token(request)
+    if from_cookie or session.is_session_token(token):
+        return _user_caller(token)
+    try:
+        claims = tokens.verify(token)
+    except tokens.InvalidToken as e:
+        raise ApiError(401, "Unauthorized", f"invalid token: {e}") from None
+    client = get_client(claims.client_id)
+    if client is None or client.revoked or client.organization_uuid != claims.organization_uuid:
+        raise ApiError(401, "Unauthorized", "this API key was revoked")
+    return Caller(client.client_id, client.organization_uuid, client.workspace_uuid)
+
+
+def caller_organization(request) -> Organization:
+    """The organization of an organization-level caller (403 for a workspace key)."""
+    return organization_of(caller(request))
+
+
+def organization_of(c: Caller) -> Organization:
+    org = get_organization(c.require_organization())
+    if org is None:  # a key of an organization that is gone
+        raise ApiError(401, "Unauthorized", "this API key's organization no longer exists")
+    return org

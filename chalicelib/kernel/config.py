@@ -1,0 +1,62 @@
+"""Deployment configuration, read from the environment (set by .chalice/config.json per stage, or by
+the local runner). One place, so no module reads os.environ on its own."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_table: str
+    events_table: str
+    work_queue_url: str
+    platform_account_id: str
+    region: str
+    jwt_secret: str
+    token_ttl_seconds: int
+    poll_seconds: int
+    step_lease_seconds: int
+    # Production keeps the JWT signing secret in Secrets Manager: its ARN is set here and
+    # tokens fetch the value once per process (used only when jwt_secret is empty).
+    jwt_secret_arn: str = ""
+    # Sign-up: the platform's public base URL (links in emails; empty: the request's Host),
+    # the verified SES sender, and whether to also log activation links (local mode only).
+    public_url: str = ""
+    mail_from: str = "Corral <no-reply@corral.local>"
+    mail_echo: bool = False
+
+
+def load() -> Settings:
+    env = os.environ
+    return Settings(
+        state_table=env.get("CORRAL_STATE_TABLE", "corral-state"),
+        events_table=env.get("CORRAL_EVENTS_TABLE", "corral-events"),
+        work_queue_url=env.get("CORRAL_WORK_QUEUE_URL", ""),
+        platform_account_id=env.get("CORRAL_PLATFORM_ACCOUNT_ID", "481633624848"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        jwt_secret=env.get("CORRAL_JWT_SECRET", ""),
+        token_ttl_seconds=int(env.get("CORRAL_TOKEN_TTL_SECONDS", "3600")),
+        poll_seconds=int(env.get("CORRAL_POLL_SECONDS", "10")),
+        step_lease_seconds=int(env.get("CORRAL_STEP_LEASE_SECONDS", "120")),
+        jwt_secret_arn=env.get("CORRAL_JWT_SECRET_ARN", ""),
+        public_url=env.get("CORRAL_PUBLIC_URL", "").rstrip("/"),
+        mail_from=env.get("CORRAL_MAIL_FROM", "Corral <no-reply@corral.local>"),
+        mail_echo=env.get("CORRAL_MAIL_ECHO", "") == "1",
+    )
+
+
+_cached: Settings | None = None
+
+
+def get() -> Settings:
+    global _cached
+    if _cached is None:
+        _cached = load()
+    return _cached
+
+
+def reset() -> None:
+    """Forget the cached settings (tests and the local runner change the environment)."""
+    global _cached
+    _cached = None

@@ -1,1 +1,0 @@
-"""HTTP routes, one blueprint per concept; app.py registers them all."""

@@ -1,0 +1,112 @@
+"""Server-rendered pages: Jinja2 templates (autoescaped), form bodies, redirects, and the page
+a refusal shows. No build step, no JavaScript needed.
+
+Templates live beside the concept that shows them (chalicelib/<concept>/templates); the
+shared layout (base.html, message.html) here in chalicelib/web/templates. Names are unique
+across them."""
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs
+
+from chalice import Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..kernel import config
+from . import csrf
+
+log = logging.getLogger("corral.web")
+FORM = "application/x-www-form-urlencoded"
+# What the signed-in pages' forms accept: the form, and JSON only to be refused with a 401 (not
+# a 415) when no one is signed in, like every private route.
+SIGNED_IN_FORM = [FORM, "application/json"]
+MAX_FORM_BYTES = 16 * 1024
+CHALICELIB = Path(__file__).resolve().parent.parent
+_env = Environment(loader=FileSystemLoader(sorted(CHALICELIB.glob("*/templates"))),
+                   autoescape=select_autoescape(default=True, default_for_string=True),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+class PageError(Exception):
+    """Shown to the person as a page with `status`: a title and a sentence saying what to do."""
+
+    def __init__(self, status: int, title: str, message: str, link: tuple[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.title, self.message, self.link = status, title, message, link
+
+
+def render(request, template: str, status: int = 200, headers: list[str] | None = None,
+           **context) -> Response:
+    token, csrf_cookie = csrf.csrf_pair(request)
+    cookies = list(headers or [])
+    if csrf_cookie:
+        cookies.append(csrf_cookie)
+    body = _env.get_template(template).render(csrf_token=token, csrf_field=csrf.CSRF_FIELD,
+                                              **context)
+    out = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+           "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+    if cookies:
+        out["Set-Cookie"] = cookies
+    return Response(body=body, status_code=status, headers=out)
+
+
+def message_page(request, status: int, title: str, message: str,
+                 link: tuple[str, str] | None = None, **context) -> Response:
+    return render(request, "message.html", status=status, title=title, message=message,
+                  link=link, **context)
+
+
+def redirect(location: str, cookies: list[str] | None = None) -> Response:
+    headers = {"Location": location, "Cache-Control": "no-store"}
+    if cookies:
+        headers["Set-Cookie"] = cookies
+    return Response(body="", status_code=303, headers=headers)
+
+
+def form(request) -> dict[str, str]:
+    """The urlencoded form, one value per field (the last one wins)."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_FORM_BYTES:
+        raise PageError(413, "Too much data", "The form sent more data than Corral accepts. "
+                        "Shorten what you typed and try again.")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise PageError(400, "Unreadable form", "The form could not be read. Reload the page "
+                        "and try again.") from None
+    return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def checked_form(request) -> dict[str, str]:
+    """The form, after the CSRF check."""
+    data = form(request)
+    if not csrf.csrf_ok(request, data):
+        raise PageError(403, "Form expired", "This form expired or did not come from Corral's "
+                        "own page. Go back, reload the page and submit it again.")
+    return data
+
+
+def base_url(request) -> str:
+    public = config.get().public_url
+    if public:
+        return public
+    host = request.headers.get("host") or "localhost"
+    proto = request.headers.get("x-forwarded-proto") or "http"
+    return f"{proto}://{host}"
+
+
+def page_view(bp) -> Callable:
+    """Turn PageErrors raised by the view into their pages."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except PageError as e:
+                return message_page(bp.current_request, e.status, e.title, e.message, e.link)
+        return wrapper
+    return decorate

@@ -1,0 +1,136 @@
+"""What a workspace can launch: the Bodo versions (images shared with the customer's account)
+and the instance types of its region. Both are read from the customer's own account; when that
+is impossible the reason is said, as the manual does, instead of an empty list."""
+from __future__ import annotations
+
+import threading
+
+from ..cloud import images, instance_types
+from ..cloud.sessions import customer_client
+from ..identity.organizations import get_organization
+from ..image_shares import commands as image_shares
+from ..kernel import clock, config
+from ..kernel.errors import CloudError, DomainError
+from ..kernel.regions import REGIONS
+from ..linking.links import link_for
+from .machine import Workspace
+
+TYPES_TTL_SECONDS = 3600
+_lock = threading.Lock()
+_types: dict[tuple, tuple[float, list]] = {}
+
+
+def _ec2(ws: Workspace, what: str):
+    try:
+        return customer_client(link_for(ws.organization_uuid), "ec2", ws.region)
+    except CloudError as e:
+        raise DomainError(_credentials_problem(e, what)) from e
+
+
+# The manual's notes under "Creating Clusters", said where the list would have been.
+INSTANCE_TYPES = "instance types"
+BODO_VERSIONS = "Bodo versions"
+
+
+def _credentials_problem(e: CloudError, what: str) -> str:
+    grant = (" and that Bodo's AMIs have been shared with your account"
+             if what == BODO_VERSIONS else "")
+    if e.code == "AccountNotLinked":
+        return (f"The {what} cannot be listed: no AWS account is linked to this organization "
+                "yet. Enter the AWS credentials (account id, role ARN and region) in Settings"
+                f"{grant}.")
+    return (f"The {what} cannot be listed: the AWS credentials in Settings are not entered "
+            f"properly or are not valid (the platform cannot act in your account: {e.reason}). "
+            "Go back to Settings and complete them with valid credentials (check the role ARN, "
+            f"its trust policy and the External ID){grant}.")
+
+
+def _not_shared_problem(ws: Workspace) -> str:
+    """Why no Bodo image is visible in the workspace's region, from the share status."""
+    if ws.region not in REGIONS:
+        return (f"No Bodo versions in {ws.region}: Bodo's AMIs are shared only in "
+                f"{', '.join(REGIONS)}. Use a workspace in one of those regions.")
+    share = image_shares.status(ws.organization_uuid)[ws.region]
+    if share["status"] == "FAILED":
+        return (f"No Bodo versions yet: sharing Bodo's AMIs with your AWS account failed in "
+                f"{ws.region}: {share['reason']}. The platform retries it automatically "
+                f"(attempt {share['attempts']}, next at {share['retryAt']}); the AMI share "
+                "status in Settings turns green once it succeeds.")
+    if share["status"] == "PENDING":
+        if share["updatedAt"] is None:
+            return (f"No Bodo versions yet: Bodo's AMIs have not been shared with your AWS "
+                    f"account in {ws.region}. Save the AWS credentials in Settings to start "
+                    "sharing them.")
+        passing = f" (retrying after: {share['reason']})" if share["reason"] else ""
+        return (f"No Bodo versions yet: sharing Bodo's AMIs with your AWS account is in "
+                f"progress in {ws.region}{passing}. Try again in a minute; the AMI share "
+                "status in Settings turns green when it is done.")
+    if share["images"] == 0:
+        return (f"No Bodo versions in {ws.region}: the platform has not published any Bodo "
+                "image in this region yet.")
+    return (f"No Bodo versions: Bodo's AMIs are shared with account {share['accountId']} in "
+            f"{ws.region}, but the linked role cannot see them. Check that the role ARN in "
+            "Settings belongs to that account.")
+
+
+def bodo_versions(ws: Workspace) -> list[images.Image]:
+    ec2 = _ec2(ws, BODO_VERSIONS)
+    try:
+        found = images.shared_with_customer(ec2, config.get().platform_account_id)
+    except CloudError as e:
+        raise DomainError(_credentials_problem(e, BODO_VERSIONS)) from e
+    if not found:
+        raise DomainError(_not_shared_problem(ws))
+    return found
+
+
+def image_for(ws: Workspace, bodo_version: str | None) -> images.Image | None:
+    """The image of `bodo_version` (the latest when None), or None if it is not offered."""
+    versions = bodo_versions(ws)
+    if bodo_version is None:
+        return versions[0]
+    return next((i for i in versions if i.bodo_version == bodo_version), None)
+
+
+def _types_key(ws: Workspace) -> tuple:
+    """Cached per link, not per account: another organization's role in the same account
+    must not stand in for this one's (whose credentials may be wrong)."""
+    org = get_organization(ws.organization_uuid)
+    if org is None:
+        return ("", "", "", ws.region)
+    return (org.account_id or "", org.role_arn or "", org.external_id, ws.region)
+
+
+def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
+    key = _types_key(ws)
+    with _lock:
+        cached = _types.get(key)
+        if cached and cached[0] > clock.now():
+            return cached[1]
+    ec2 = _ec2(ws, INSTANCE_TYPES)
+    try:
+        found = instance_types.offered(ec2)
+    except CloudError as e:
+        raise DomainError(_credentials_problem(e, INSTANCE_TYPES)) from e
+    with _lock:
+        _types[key] = (clock.now() + TYPES_TTL_SECONDS, found)
+    return found
+
+
+def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | None:
+    """One offered type by name (one small call, not the whole list), or None."""
+    key = _types_key(ws)
+    with _lock:
+        cached = _types.get(key)
+    if cached and cached[0] > clock.now():
+        return next((t for t in cached[1] if t.name == name), None)
+    try:
+        found = instance_types.describe(_ec2(ws, INSTANCE_TYPES), name)
+    except CloudError as e:
+        raise DomainError(_credentials_problem(e, INSTANCE_TYPES)) from e
+    return found if found and found.vcpus >= 2 else None
+
+
+def forget() -> None:
+    with _lock:
+        _types.clear()

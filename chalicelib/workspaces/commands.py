@@ -1,0 +1,58 @@
+"""Workspace commands and reads: create, get, list, remove. Each command decides on the current
+state, then commits through the engine, which appends and enqueues the step that follows. A
+workspace lives in its organization's scope (its row is one GetItem under the organization)."""
+from __future__ import annotations
+
+from ..engine import driver as engine
+from ..kernel import clock, holds
+from ..kernel.errors import DomainError
+from ..kernel.ids import new_uuid
+from ..kernel.state import load
+from ..store import aggregates
+from . import machine as w
+from .machine import KIND, Workspace, WorkspaceSpec, WorkspaceStatus
+
+
+def create(org_uuid: str, spec: WorkspaceSpec) -> Workspace:
+    """Request a workspace. Refused while another live workspace has the name."""
+    taken = [s for s in list_all(org_uuid)
+             if s.name == spec.name and s.status != WorkspaceStatus.TERMINATED]
+    if taken:
+        raise DomainError(f"A workspace named {spec.name} already exists ({taken[0].uuid}, "
+                          f"{taken[0].status.value}): choose another name, or remove that "
+                          f"workspace first.", "name")
+    ws_uuid, task_uuid = new_uuid(), new_uuid()
+    events = w.decide_create(ws_uuid, org_uuid, spec, task_uuid, clock.now())
+    return engine.create(KIND, org_uuid, ws_uuid, events).state
+
+
+def get(org_uuid: str, ws_uuid: str) -> Workspace | None:
+    row = aggregates.get(KIND, org_uuid, ws_uuid)
+    return load(Workspace, row.state) if row else None
+
+
+def list_all(org_uuid: str) -> list[Workspace]:
+    found = [load(Workspace, r.state) for r in aggregates.list_rows(KIND, org_uuid)]
+    return sorted(found, key=lambda s: s.created_at)
+
+
+def live_names(org_uuid: str, _container: str = "") -> list[str]:
+    """Names of the organization's workspaces that are not TERMINATED (what its linked
+    account still holds: registered with kernel.holds at wiring time)."""
+    return [s.name for s in list_all(org_uuid) if s.status != WorkspaceStatus.TERMINATED]
+
+
+def remove(org_uuid: str, ws_uuid: str) -> Workspace | None:
+    """Request the removal. None if there is no such workspace; DomainError if not allowed
+    (already removed, or something still lives in it)."""
+    task_uuid = new_uuid()
+
+    def decide(state: Workspace | None) -> list:
+        if state is None:
+            return []
+        inside = holds.held(holds.WORKSPACE, org_uuid, ws_uuid)
+        return w.decide_remove(state, [n for names in inside.values() for n in names],
+                               task_uuid, clock.now())
+
+    return engine.execute(KIND, org_uuid, ws_uuid, decide,
+                          busy="The workspace is changing too fast right now; try again.").state

@@ -1,0 +1,74 @@
+"""Workspace requests and replies in the official SDK's shapes, and the catalog's (images and
+instance types offered in the workspace)."""
+from __future__ import annotations
+
+from ..api.http import ApiError, invalid
+from ..api.shapes import render_task
+from ..api.validate import NAME, string, tags
+from ..identity.caller import Caller
+from ..identity.organizations import Organization
+from ..kernel.regions import REGIONS
+from ..kernel.times import iso
+from .machine import Workspace, WorkspaceSpec
+
+
+def parse_create(c: Caller, org: Organization, b: dict) -> WorkspaceSpec:
+    """Validate a create body. Raises 400 naming the field (409 when nothing is linked)."""
+    name = string(b, "name", required=True, max_len=64, pattern=NAME,
+                  hint="1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter "
+                       "or digit")
+    region = string(b, "region", required=True, max_len=32)
+    if region not in REGIONS:
+        raise invalid("region", f"{region!r} is not supported: use one of {', '.join(REGIONS)}")
+    cloud = b.get("cloudConfig")
+    cc_uuid = cloud.get("uuid") if isinstance(cloud, dict) else None
+    if not isinstance(cc_uuid, str) or not cc_uuid:
+        raise invalid("cloudConfig.uuid", "is required: the uuid of your organization's cloud "
+                                          "config (GET /v1/cloud-configs)")
+    custom_tags = tags(b, "customTags")
+    data = b.get("workspaceData")
+    if data is not None and not isinstance(data, dict):
+        raise invalid("workspaceData", "must be an object, e.g. {\"kmsKeyArn\": \"arn:aws:kms:...\"}")
+    kms = string(data or {}, "kmsKeyArn", max_len=2048)
+    if kms is not None and not kms.startswith("arn:aws:kms:"):
+        raise invalid("workspaceData.kmsKeyArn", "must be a KMS key ARN (arn:aws:kms:...)")
+    if not org.linked:
+        raise ApiError(409, "Conflict", "This organization has no linked AWS account: link one "
+                                        "first (Settings, or POST /v1/cloud-configs), then create "
+                                        "the workspace with that cloud config's uuid.")
+    if cc_uuid != org.cloud_config_uuid:
+        raise invalid("cloudConfig.uuid", f"{cc_uuid} is not your organization's cloud config: "
+                                          f"use {org.cloud_config_uuid}")
+    return WorkspaceSpec(name=name, region=region, cloud_config_uuid=cc_uuid,
+                         custom_tags=custom_tags,
+                         workspace_data={"kmsKeyArn": kms} if kms else {},
+                         created_by=c.user_uuid or c.client_id or None)
+
+
+def render(ws: Workspace) -> dict:
+    """The SDK's W shape. No `assignedAt` key at all: any value breaks the SDK's
+    list_workspaces. `task` (extra, ignored by the SDK) says what the last operation did."""
+    network = {"region": ws.region}
+    if ws.network:
+        network.update({"vpcId": ws.network["vpc_id"],
+                        "publicSubnetsIds": [ws.network["subnet_id"]], "privateSubnetsIds": [],
+                        "securityGroupId": ws.network["security_group_id"]})
+    return {"uuid": ws.uuid, "organizationUUID": ws.organization_uuid, "name": ws.name,
+            "status": ws.status.value, "region": ws.region, "networkData": network,
+            "workspaceData": dict(ws.spec.workspace_data), "createdBy": ws.spec.created_by,
+            "customTags": dict(ws.spec.custom_tags), "jupyterIsActive": False,
+            "cloudConfig": {"uuid": ws.spec.cloud_config_uuid, "provider": "AWS"},
+            "reason": ws.failure, "createdAt": iso(ws.created_at),
+            "updatedAt": iso(ws.updated_at), "task": render_task(ws.task)}
+
+
+def images(found: list) -> list[dict]:
+    # The SDK takes the first option as the latest (its default bodoVersion).
+    return [{"label": "Bodo", "options": [
+        {"label": {"imageId": i.image_id, "bodo_version": i.bodo_version}} for i in found]}]
+
+
+def instance_types(found: list) -> list[dict]:
+    return [{"label": "Instance types", "options": [
+        {"label": {"name": t.name, "vcpus": t.vcpus, "cores": t.cores, "memory": t.memory_mib,
+                   "acceleratedNetworking": t.efa, "efa": t.efa}} for t in found]}]

@@ -1,0 +1,37 @@
+"""Each pending workspace step as one side effect in the organization's linked account, returning
+the events that say what happened. A passing AWS error is raised (the engine tries again); a
+lasting one during creation ends the workspace FAILED with AWS's reason."""
+from __future__ import annotations
+
+from ..cloud import network
+from ..cloud.sessions import call, customer_client
+from ..engine.steps import runner
+from ..linking.links import link_for
+from . import machine as w
+from .machine import Step, Workspace
+
+
+def _verify_access(s: Workspace, now: float) -> list:
+    link = link_for(s.organization_uuid)
+    account = call(customer_client(link, "sts", s.region).get_caller_identity)["Account"]
+    if account != link.account_id:
+        return [w.WorkspaceFailed(
+            f"AccountMismatch: the role acts in account {account}, not in the linked "
+            f"account {link.account_id}; link the account again in Settings", now)]
+    return [w.WorkspaceAccessVerified(account, now)]
+
+
+def _ensure_network(s: Workspace, now: float) -> list:
+    ec2 = customer_client(link_for(s.organization_uuid), "ec2", s.region)
+    n = network.ensure(ec2, s.organization_uuid)
+    return [w.WorkspaceNetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+
+
+def _finish_removal(s: Workspace, now: float) -> list:
+    # Nothing of the workspace's own lives in the account: the network is the
+    # organization's, shared by its workspaces in the region (removed with the organization).
+    return [w.WorkspaceRemoved(now)]
+
+
+run = runner({Step.VERIFY_ACCESS: _verify_access, Step.ENSURE_NETWORK: _ensure_network,
+              Step.FINISH_REMOVAL: _finish_removal}, failed=w.creation_failed)

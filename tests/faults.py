@@ -6,6 +6,11 @@ from botocore.awsrequest import AWSResponse
 from chalicelib.cloud import sessions
 
 
+class Crash(BaseException):
+    """The worker's process dying mid-step (killed, out of memory, timed out): no handler in
+    the platform sees it, unlike an exception the code raises."""
+
+
 def _register(event: str, handler) -> None:
     base = sessions._session()
     base.events.register(event, handler)
@@ -34,3 +39,20 @@ def fail(service: str, operation: str, code: str, message: str = "injected", tim
 def after(service: str, operation: str, action) -> None:
     """Run `action()` right after each service.operation call returns (e.g. to crash)."""
     _register(f"after-call.{service}.{operation}", lambda **kwargs: action())
+
+
+def empty_reply(service: str, operation: str, reply: dict, times: int = 1) -> dict:
+    """Make the next `times` calls of service.operation answer `reply` (AWS not seeing yet
+    what was just made: eventual consistency)."""
+    state = {"left": times, "calls": 0}
+
+    def handler(**kwargs):
+        if state["left"] <= 0:
+            return None
+        state["left"] -= 1
+        state["calls"] += 1
+        return AWSResponse("https://injected", 200, {}, None), {
+            **reply, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    _register(f"before-call.{service}.{operation}", handler)
+    return state

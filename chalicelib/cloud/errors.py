@@ -11,6 +11,10 @@ TRANSIENT_CODES = frozenset({
     "ServiceUnavailable", "Unavailable", "InternalError", "InternalFailure", "RequestTimeout",
     "RequestTimeoutException", "PriorRequestNotComplete", "IncorrectState",
     "InvalidPlacementGroup.InUse", "DependencyViolation", "EC2ThrottledException",
+    # EC2 is eventually consistent: what was just made (an instance, a security group, a
+    # launch template) may answer NotFound for seconds. The engine bounds these retries.
+    "InvalidInstanceID.NotFound", "InvalidGroup.NotFound", "InvalidLaunchTemplateId.NotFound",
+    "InvalidLaunchTemplateName.NotFoundException",
 })
 
 

@@ -118,14 +118,22 @@ def cluster_instances(ec2, cluster_uuid: str) -> list[dict]:
     return call(lambda: [i for p in pages for r in p["Reservations"] for i in r["Instances"]])
 
 
+def client_token(cluster_uuid: str) -> str:
+    """CreateFleet's idempotency token for the cluster's one launch (at most 64 characters)."""
+    return f"corral-{cluster_uuid}"
+
+
 def launch(ec2, spec: LaunchSpec, launch_template_id: str) -> list[str]:
     """Launch `count` instances in one go, or none: a partial fleet is terminated and the launch
     fails with AWS's reason (InsufficientInstanceCapacity, an image the account cannot use...)."""
     existing = cluster_instances(ec2, spec.cluster_uuid)
     if existing:  # an earlier attempt got through before its result was recorded
         return sorted(i["InstanceId"] for i in existing)
+    # The tag search can miss instances launched seconds ago (EC2 is eventually consistent):
+    # the client token, one per cluster, makes AWS answer a repeated launch with the first
+    # launch's fleet instead of launching a second one.
     reply = call(
-        ec2.create_fleet, Type="instant",
+        ec2.create_fleet, Type="instant", ClientToken=client_token(spec.cluster_uuid),
         LaunchTemplateConfigs=[{"LaunchTemplateSpecification": {
             "LaunchTemplateId": launch_template_id, "Version": "$Latest"}}],
         TargetCapacitySpecification={"TotalTargetCapacity": spec.count,

@@ -23,6 +23,12 @@ from .steps import Wait
 log = logging.getLogger("corral.engine")
 RETRY_SECONDS = 30
 COMMAND_ATTEMPTS = 3
+# A step that keeps failing ends its aggregate FAILED (where its machine has a failed state)
+# after this many tries: passing AWS errors (throttling, eventual consistency) are given half
+# an hour or so (retried every RETRY_SECONDS), anything unexpected (a bug, an input the AWS
+# client refused) five tries.
+MAX_PASSING_ATTEMPTS = 60
+MAX_UNEXPECTED_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -120,24 +126,20 @@ def drive(work: Work) -> str:
     if step is None:
         return "idle"
     now = clock.now()
-    if not aggregates.claim(work.kind, work.scope, work.uuid, work.version, now,
-                            config.get().step_lease_seconds):
+    attempts = aggregates.claim(work.kind, work.scope, work.uuid, work.version, now,
+                                config.get().step_lease_seconds)
+    if not attempts:
         return "busy"
     try:
         outcome = m.run(step, state)
     except CloudError as e:
-        # Passing trouble (throttling, a dependency still in use) or, in a teardown, an
-        # account we cannot act in right now: try again later, the step stays pending.
-        log.warning("%s %s %s: %s; retrying in %ss", work.kind, work.uuid, step.value,
-                    e.reason, RETRY_SECONDS)
-        said = m.retrying(state, step, e.reason, now)
-        if said:  # tell the user why it waits (once per reason); the tick retries it
-            commit(work.kind, work.scope, work.uuid, work.version, state, said,
-                   retry_in=RETRY_SECONDS)
-        else:
-            aggregates.release(work.kind, work.scope, work.uuid, work.version,
-                               now + RETRY_SECONDS)
-        return "retry"
+        # Passing trouble (throttling, a dependency still in use, a resource AWS does not see
+        # yet) or, in a teardown, an account we cannot act in right now: try again later.
+        return _failed_try(m, work, state, step, e.reason, now, attempts >= MAX_PASSING_ATTEMPTS)
+    except Exception as e:  # noqa: BLE001 - whatever it is, it must not fail silently forever
+        log.exception("%s %s %s failed unexpectedly", work.kind, work.uuid, step.value)
+        return _failed_try(m, work, state, step, f"{type(e).__name__}: {e}", now,
+                           attempts >= MAX_UNEXPECTED_ATTEMPTS)
     if isinstance(outcome, Wait):
         aggregates.release(work.kind, work.scope, work.uuid, work.version,
                            now + outcome.seconds)
@@ -145,6 +147,27 @@ def drive(work: Work) -> str:
         return "wait"
     commit(work.kind, work.scope, work.uuid, work.version, state, outcome)
     return step.value
+
+
+def _failed_try(m: Machine, work: Work, state: Any, step: Any, reason: str, now: float,
+                exhausted: bool) -> str:
+    """A step failed: end the aggregate FAILED once its tries are exhausted (where its machine
+    can fail), else say why it waits (once per reason) and leave the retry to the tick."""
+    if exhausted:
+        events = m.failed(state, f"{step.value} kept failing: {reason}", now)
+        if events:
+            log.warning("%s %s: %s failed for good: %s", work.kind, work.uuid, step.value, reason)
+            commit(work.kind, work.scope, work.uuid, work.version, state, events)
+            return "failed"
+    log.warning("%s %s %s: %s; retrying in %ss", work.kind, work.uuid, step.value, reason,
+                RETRY_SECONDS)
+    said = m.retrying(state, step, reason, now)
+    if said:  # tell the user why it waits (once per reason); the tick retries it
+        commit(work.kind, work.scope, work.uuid, work.version, state, said,
+               retry_in=RETRY_SECONDS)
+    else:
+        aggregates.release(work.kind, work.scope, work.uuid, work.version, now + RETRY_SECONDS)
+    return "retry"
 
 
 def redrive(now: float) -> int:

@@ -15,6 +15,10 @@ def _no_retry_note(state, step, reason, at) -> list:
     return []
 
 
+def _nothing_fails(state, reason, at) -> list:
+    return []
+
+
 @dataclass(frozen=True)
 class Machine:
     kind: str
@@ -25,6 +29,9 @@ class Machine:
     run: Callable[[Any, Any], Any]          # (step, state) -> [events] | Wait
     # (state, step, reason, at) -> events recording why a failed step waits (may be none)
     retrying: Callable[[Any, Any, str, float], list] = field(default=_no_retry_note)
+    # (state, reason, at) -> the events that end the state FAILED when a step keeps failing
+    # (a launch), or none when it can only be retried (a teardown)
+    failed: Callable[[Any, str, float], list] = field(default=_nothing_fails)
 
     def load(self, data: dict) -> Any:
         return serial.load(self.state_class, data)

@@ -93,30 +93,40 @@ def append(kind: str, scope: str, uuid: str, expected_version: int,
     return version
 
 
+# A transaction cancelled because another one touched the same items at the same time is, for
+# the writer, the same as losing the version race: read again and decide again.
+LOST_RACE_CODES = ("ConditionalCheckFailed", "TransactionConflict")
+
+
 def _is_conditional_failure(e: TransactWriteError) -> bool:
+    if e.cause_response_code == "TransactionConflictException":
+        return True
     reasons = getattr(e, "cancellation_reasons", None) or []
-    if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+    if any(r is not None and r.code in LOST_RACE_CODES for r in reasons):
         return True
     return e.cause_response_code == "TransactionCanceledException" and not reasons
 
 
 def claim(kind: str, scope: str, uuid: str, version: int, now: float,
-          lease_seconds: float) -> bool:
-    """Take the step pending at `version` for `lease_seconds`. False if the aggregate moved on
-    or another worker holds an unexpired claim on that step (a duplicate delivery)."""
+          lease_seconds: float) -> int:
+    """Take the step pending at `version` for `lease_seconds`. Returns how many times that
+    step has been claimed (1 the first time: a retry after a failure or a crash counts up),
+    or 0 if the aggregate moved on or another worker holds an unexpired claim on that step
+    (a duplicate delivery)."""
     item = StateItem(*row_key(kind, scope, uuid))
     free = (StateItem.claimed.does_not_exist() | (StateItem.claimed != version)
             | (StateItem.due_at <= now))
     try:
         item.update(actions=[StateItem.claimed.set(version),
+                             StateItem.attempts.add(1),
                              StateItem.due_shard.set(DUE_SHARD),
                              StateItem.due_at.set(now + lease_seconds)],
                     condition=(StateItem.version == version) & free)
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return 0
         raise
-    return True
+    return int(item.attempts or 1)
 
 
 def release(kind: str, scope: str, uuid: str, version: int, due_at: float) -> bool:

@@ -54,6 +54,7 @@ class StateItem(Model):
     due_shard = UnicodeAttribute(null=True)
     due_at = NumberAttribute(null=True)
     claimed = NumberAttribute(null=True)          # version whose step a worker is running
+    attempts = NumberAttribute(null=True)         # claims of that version's step so far
     due = DueIndex()
 
 

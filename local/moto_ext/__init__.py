@@ -6,6 +6,7 @@ here.  It is idempotent.  One module per extension:
 
 * ``placement_groups``   EC2 Create/Describe/DeletePlacementGroup(s)
 * ``launch_checks``      RunInstances/CreateFleet: image and placement checks
+* ``client_tokens``      CreateFleet idempotency by ClientToken
 * ``shared_images``      cross-account AMI sharing (DescribeImages, launch)
 * ``image_registration`` RegisterImage tags/attributes, distinct CreationDate
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
@@ -19,6 +20,7 @@ from __future__ import annotations
 import threading
 
 from . import (
+    client_tokens,
     iam_auth,
     image_registration,
     launch_checks,
@@ -37,6 +39,7 @@ _EXTENSIONS = (
     shared_images,
     image_registration,
     launch_checks,
+    client_tokens,
     ssm_instance_information,
     sts_trust,
     marketplace,

@@ -65,10 +65,10 @@ def test_a_crash_after_launch_before_commit_recovers_on_the_tick(platform):
     work = drive_until(platform, c["uuid"], Step.LAUNCH_FLEET)
 
     def crash():
-        raise RuntimeError("worker died")
+        raise faults.Crash("worker died")
 
     faults.after("ec2", "CreateFleet", crash)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(faults.Crash):
         engine.drive(work)
     # The fleet exists, the event store does not know it, and no message is queued.
     assert len(platform.customer_instances(c["uuid"])) == 3

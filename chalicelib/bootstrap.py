@@ -18,16 +18,21 @@ from .workspaces import machine as workspace_machine
 from .workspaces import steps as workspace_steps
 
 
-def _machine(machine: ModuleType, state_class: type, steps: ModuleType) -> registry.Machine:
+def _machine(machine: ModuleType, state_class: type, steps: ModuleType,
+             failed=None) -> registry.Machine:
     extra = {"retrying": machine.retrying} if hasattr(machine, "retrying") else {}
+    if failed:
+        extra["failed"] = failed
     return registry.Machine(kind=machine.KIND, state_class=state_class, evolve=machine.evolve,
                             allows=machine.allows, next_step=machine.next_step, run=steps.run,
                             **extra)
 
 
 MACHINES = (
-    _machine(cluster_machine, cluster_machine.Cluster, cluster_steps),
-    _machine(workspace_machine, workspace_machine.Workspace, workspace_steps),
+    _machine(cluster_machine, cluster_machine.Cluster, cluster_steps,
+             failed=cluster_machine.launch_failed),
+    _machine(workspace_machine, workspace_machine.Workspace, workspace_steps,
+             failed=workspace_machine.creation_failed),
     _machine(share_machine, share_machine.ImageShare, share_steps),
 )
 
@@ -37,5 +42,6 @@ def wire() -> None:
     for m in MACHINES:
         registry.register(m)
     holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)
+    holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
     models.configure()

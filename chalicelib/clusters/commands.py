@@ -12,6 +12,7 @@ from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..kernel.state import load
 from ..store import aggregates
+from ..workspaces import commands as workspaces
 from ..workspaces.machine import Workspace, WorkspaceStatus
 from . import machine as c
 from .machine import KIND, Cluster, ClusterSpec, ClusterStatus
@@ -41,6 +42,12 @@ def live_names(org_uuid: str, workspace_uuid: str) -> list[str]:
     """Names of the workspace's clusters that are not TERMINATED (what the workspace still
     holds: registered with kernel.holds at wiring time)."""
     return [s.spec.name for s in list_all(workspace_uuid) if s.status != ClusterStatus.TERMINATED]
+
+
+def live_names_in_organization(org_uuid: str, _container: str = "") -> list[str]:
+    """Names of the organization's clusters that are not TERMINATED, in every workspace (what
+    its linked account still holds: registered with kernel.holds at wiring time)."""
+    return [name for ws in workspaces.list_all(org_uuid) for name in live_names(org_uuid, ws.uuid)]
 
 
 def remove(workspace_uuid: str, cluster_uuid: str) -> Cluster | None:

@@ -167,10 +167,11 @@ def link_manually(org: Organization, account_id: str, role_arn: str,
     Raises LinkError; nothing is saved on failure."""
     verify(org, account_id, role_arn, region, region_field)
     current = organizations.get_organization(org.uuid) or org
-    if current.linked and current.account_id != account_id and held(org.uuid):
-        raise LinkError(f"This organization's workspaces run in account {current.account_id}: "
-                        "remove them before linking another account.", "accountId",
-                        conflict=True)
+    live = held(org.uuid) if current.linked and current.account_id != account_id else {}
+    if live:
+        raise LinkError(f"This organization's workspaces run in account {current.account_id} "
+                        f"({_in_use(live)}): remove them before linking another account.",
+                        "accountId", conflict=True)
     _links.pop(org.uuid, None)
     linked = organizations.save_link(org, account_id, role_arn, region)
     log.info("organization %s linked account %s", org.uuid, account_id)
@@ -183,10 +184,13 @@ def rename(org: Organization, name: str) -> Organization:
     return organizations.rename_link(org, name)
 
 
-def held(org_uuid: str) -> list[str]:
-    """Names of what still lives in the linked account (workspaces not TERMINATED)."""
-    return sorted(n for names in holds.held(holds.ORGANIZATION, org_uuid, org_uuid).values()
-                  for n in names)
+def held(org_uuid: str) -> dict[str, list[str]]:
+    """What still lives in the linked account, by kind (workspaces, clusters not TERMINATED)."""
+    return holds.held(holds.ORGANIZATION, org_uuid, org_uuid)
+
+
+def _in_use(what: dict[str, list[str]]) -> str:
+    return "; ".join(f"{kind} {', '.join(sorted(names))}" for kind, names in sorted(what.items()))
 
 
 def unlink(org: Organization) -> Organization:
@@ -194,8 +198,8 @@ def unlink(org: Organization) -> Organization:
     the account."""
     live = held(org.uuid)
     if live:
-        raise LinkError(f"This cloud config is used by workspace(s) {', '.join(live)}: remove "
-                        "them first.", None, conflict=True)
+        raise LinkError(f"This cloud config is still in use ({_in_use(live)}): remove them and "
+                        "wait until they are TERMINATED, then unlink.", None, conflict=True)
     unlinked = organizations.remove_link(org)
     forget(org.uuid)
     return unlinked

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..cloud import network
 from ..cloud.sessions import call, customer_client
 from ..engine.steps import runner
+from ..identity import clients
 from ..linking.links import link_for
 from . import machine as w
 from .machine import Step, Workspace
@@ -30,6 +31,10 @@ def _ensure_network(s: Workspace, now: float) -> list:
 def _finish_removal(s: Workspace, now: float) -> list:
     # Nothing of the workspace's own lives in the account: the network is the
     # organization's, shared by its workspaces in the region (removed with the organization).
+    # Its API keys end with it (idempotent: a retry revokes what is left).
+    for key in clients.list_clients(s.organization_uuid):
+        if key.workspace_uuid == s.uuid and not key.revoked:
+            clients.revoke_client(s.organization_uuid, key.client_id)
     return [w.WorkspaceRemoved(now)]
 
 

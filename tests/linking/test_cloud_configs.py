@@ -79,3 +79,25 @@ def test_bad_cloud_configs(platform):
     assert not organizations.get_organization(org.uuid).linked
     # A workspace key may not touch cloud configs.
     assert platform.request("GET", "/v1/cloud-configs").status_code == 403
+
+
+def test_unlinking_is_refused_while_any_cluster_of_the_organization_lives(platform):
+    """Issue 8: after a workspace removal raced cluster creates, the workspace was TERMINATED
+    with clusters RUNNING, and deleting the cloud config was then allowed (the removals then
+    retried forever, "not linked", while instances kept running). Here that outcome is made
+    directly; unlinking must still be refused while a cluster is not TERMINATED."""
+    from chalicelib.engine import driver as engine
+    from chalicelib.workspaces import machine as w
+
+    demo = platform.demo
+    cluster = platform.create_cluster(name="left-running")
+    platform.settle()
+    engine.execute(w.KIND, demo.organization.uuid, demo.workspace.uuid,
+                   lambda s: w.decide_remove(s, [], "t-race", platform.clock()))
+    platform.settle()
+    h = org_headers(platform, demo.organization)
+    cc = organizations.get_organization(demo.organization.uuid).cloud_config_uuid
+    refused = platform.request("DELETE", f"/v1/cloud-configs/{cc}", headers=h)
+    assert refused.status_code == 409, refused.body
+    assert "left-running" in refused.json_body["message"]
+    assert organizations.get_organization(demo.organization.uuid).linked

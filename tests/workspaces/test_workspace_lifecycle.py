@@ -2,6 +2,8 @@
 network ensured there, READY; AWS failures; removal refused while clusters live."""
 from __future__ import annotations
 
+import json
+
 from chalicelib.cloud import sessions
 from chalicelib.kernel.events import from_record
 from chalicelib.store import aggregates
@@ -118,3 +120,20 @@ def test_seeded_workspace_is_ready_and_made_by_the_command(platform):
     assert [r["type"] for r in aggregates.events("workspace", ws.uuid)] == [
         "WorkspaceRequested", "WorkspaceAccessVerified", "WorkspaceNetworkReady"]
     assert workspaces.get(ws.organization_uuid, ws.uuid).network["vpc_id"].startswith("vpc-")
+
+
+def test_a_removed_workspaces_keys_are_refused(platform):
+    """Issue 8: a key of a TERMINATED workspace could still list its clusters."""
+    ws_uuid = platform.demo.workspace.uuid
+    before = platform.headers()                    # a token issued while it was READY
+    assert platform.request("GET", "/v2/clusters", headers=before).status_code == 200
+    removed = platform.request("DELETE", f"/v1/workspaces/{ws_uuid}", headers=org_headers(platform))
+    assert removed.status_code == 200
+    platform.settle()
+    assert get(platform, ws_uuid)["status"] == "TERMINATED"
+    assert platform.request("GET", "/v2/clusters", headers=before).status_code == 401
+    exchange = platform.http.post("/identity/resources/auth/v2/api-token",
+                                  headers={"Content-Type": "application/json"},
+                                  body=json.dumps({"clientId": platform.demo.ws_client_id,
+                                                   "secret": platform.demo.ws_secret}))
+    assert exchange.status_code == 401

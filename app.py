@@ -27,3 +27,33 @@ for module in (identity_routes, workspace_routes, cluster_routes, task_routes, s
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)
 bootstrap.wire()
+
+
+# ---- Unknown routes -----------------------------------------------------------------------
+# Chalice's local gateway (make run, chalice.test.Client) answers a path it has no route for
+# with API Gateway's 403 "Missing Authentication Token", and echoes the caller's Authorization
+# header (bearer token and all) in it. Its route matcher has no greedy {proxy+}: it matches a
+# path only to a route of as many segments. So one catch-all per depth, registered last; the
+# matcher tries routes in sorted order and "/{" sorts after every real route's literal
+# segment, so a real route of the same depth always wins (tests/api/test_bad_input.py checks
+# it). Like every private route, it answers 401 to a caller without valid credentials; with
+# them, a JSON 404 that repeats nothing of the request. In the deployed stage API Gateway
+# answers a path it does not know itself: .chalice/merge-template.json turns that answer
+# (MISSING_AUTHENTICATION_TOKEN) into the same JSON 404.
+from chalicelib.api.http import ApiError, json_view  # noqa: E402
+from chalicelib.identity.caller import caller  # noqa: E402
+
+UNKNOWN_ROUTE_MESSAGE = "No such route: check the method and the path."
+UNKNOWN_ROUTE_DEPTH = 12
+UNKNOWN_ROUTE_METHODS = ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"]
+
+
+@json_view
+def unknown_route(**_segments):
+    caller(app.current_request)
+    raise ApiError(404, "NotFound", UNKNOWN_ROUTE_MESSAGE)
+
+
+for _depth in range(1, UNKNOWN_ROUTE_DEPTH + 1):
+    app.route("".join(f"/{{segment{i}}}" for i in range(1, _depth + 1)),
+              methods=UNKNOWN_ROUTE_METHODS)(unknown_route)

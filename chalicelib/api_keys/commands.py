@@ -1,4 +1,4 @@
-"""Making and revoking API keys for the organization and its live workspaces."""
+"""Making, revoking and removing API keys for the organization and its live workspaces."""
 from __future__ import annotations
 
 from ..identity import clients
@@ -48,3 +48,9 @@ def live_workspaces(org_uuid: str) -> list:
 
 def revoke(org_uuid: str, client_id: str) -> Client | None:
     return clients.revoke_client(org_uuid, client_id)
+
+
+def remove(org_uuid: str, client_id: str) -> Client | None:
+    """Remove a revoked key from the organization for good (None if it has no such key).
+    Raises DomainError while the key is still active: revoke it first."""
+    return clients.delete_client(org_uuid, client_id)

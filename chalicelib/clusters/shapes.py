@@ -14,8 +14,7 @@ MAX_IDLE_MINUTES = 7 * 24 * 60
 
 def parse_create(ws: Workspace, body: dict) -> ClusterSpec:
     """Validate a create body against the workspace's catalog. Raises 400 naming the field."""
-    name = v.string(body, "name", required=True, max_len=64, pattern=v.NAME,
-                    hint="letters, digits, spaces, '.', '_' and '-', starting with a letter or digit")
+    name = v.name(body, "name")
     type_name = v.string(body, "instanceType", required=True, max_len=64)
     workers = v.integer(body, "workersQuantity", required=True, low=1, high=MAX_WORKERS)
     version = v.string(body, "bodoVersion", max_len=64)

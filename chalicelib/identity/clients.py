@@ -14,6 +14,7 @@ import secrets
 from dataclasses import asdict, dataclass, replace
 
 from ..kernel import clock
+from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..store import records
 
@@ -88,4 +89,19 @@ def revoke_client(org_uuid: str, client_id: str) -> Client | None:
     if not client.revoked:
         client = replace(client, revoked=True)
         _put(client)
+    return client
+
+
+def delete_client(org_uuid: str, client_id: str) -> Client | None:
+    """Delete one of the organization's revoked keys, both of its rows at once (None if it has
+    no such key). Raises DomainError for a key still active: it must be revoked first, so a
+    removal never cuts off a key in use without the revocation that says so."""
+    client = get_client(client_id)
+    if client is None or client.organization_uuid != org_uuid:
+        return None
+    if not client.revoked:
+        raise DomainError(f"API key {client_id} is active: revoke it before removing it.",
+                          "clientId")
+    records.delete_records([(f"client#{client.client_id}", "client"),
+                            (f"org#{client.organization_uuid}", f"client#{client.client_id}")])
     return client

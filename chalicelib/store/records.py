@@ -2,7 +2,8 @@
 clients, sign-up tokens. Each is (pk, sk) with a `kind` and a JSON `body`."""
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
 from .models import StateItem, transaction_connection
@@ -48,3 +49,48 @@ def get_record(pk: str, sk: str) -> dict | None:
 def query_records(pk: str, sk_prefix: str) -> list[dict]:
     return [i.body for i in StateItem.query(pk, StateItem.sk.startswith(sk_prefix),
                                             consistent_read=True)]
+
+
+def delete_records(keys: list[tuple[str, str]]) -> None:
+    """Delete every (pk, sk) row in one transaction (a row already gone is no error)."""
+    with TransactWrite(connection=transaction_connection()) as t:
+        for pk, sk in keys:
+            t.delete(StateItem(pk, sk))
+
+
+# A counter row's own attributes, beside `kind` and `body` (not in the JSON body: DynamoDB can
+# only add to a number attribute).
+_COUNT, _SINCE = Path("window_count"), Path("window_since")
+_COUNT_ATTEMPTS = 8
+
+
+def _number(value: float) -> dict:
+    return {"N": repr(value) if isinstance(value, float) else str(value)}
+
+
+def count_in_window(pk: str, sk: str, kind: str, window_seconds: float,
+                    now: float) -> tuple[int, float]:
+    """Count one more event in the row's window, atomically, and return (count, since) as they
+    stand after it: a window begins with the first event counted (`since`) and lasts
+    `window_seconds`; an event after it begins a new one (count 1, since `now`). Each try is
+    one conditional UpdateItem that returns the new values, so concurrent callers never lose a
+    count and each sees its own. Writing the row over (put_record) starts the count again."""
+    item = StateItem(pk, sk)
+    start = _number(now - window_seconds)
+    common = [StateItem.kind.set(kind), StateItem.body.set(StateItem.body | {})]
+    for _ in range(_COUNT_ATTEMPTS):
+        for actions, condition in (
+                # Within the window (or the first event): one more.
+                ([_COUNT.add(_number(1)), _SINCE.set(_SINCE | _number(now))],
+                 _SINCE.does_not_exist() | (_SINCE > start)),
+                # The window is over: a new one, unless someone else began it meanwhile.
+                ([_COUNT.set(_number(1)), _SINCE.set(_number(now))], _SINCE <= start)):
+            try:
+                reply = item.update(actions=actions + common, condition=condition)
+            except UpdateError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            values = reply["Attributes"]
+            return int(values["window_count"]["N"]), float(values["window_since"]["N"])
+    raise RuntimeError(f"could not count an event in {pk}/{sk}: it kept changing")

@@ -2,9 +2,10 @@
 instance types offered in the workspace)."""
 from __future__ import annotations
 
+from ..api import validate
 from ..api.http import ApiError, invalid
 from ..api.shapes import render_task
-from ..api.validate import NAME, string, tags
+from ..api.validate import string, tags
 from ..identity.caller import Caller
 from ..identity.organizations import Organization
 from ..kernel.regions import REGIONS
@@ -14,9 +15,7 @@ from .machine import Workspace, WorkspaceSpec
 
 def parse_create(c: Caller, org: Organization, b: dict) -> WorkspaceSpec:
     """Validate a create body. Raises 400 naming the field (409 when nothing is linked)."""
-    name = string(b, "name", required=True, max_len=64, pattern=NAME,
-                  hint="1-64 letters, digits, spaces, '_', '.' or '-', starting with a letter "
-                       "or digit")
+    name = validate.name(b, "name")
     region = string(b, "region", required=True, max_len=32)
     if region not in REGIONS:
         raise invalid("region", f"{region!r} is not supported: use one of {', '.join(REGIONS)}")

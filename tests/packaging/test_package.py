@@ -280,6 +280,8 @@ def test_the_roles_grant_what_the_stack_creates(resources):
     for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                    "dynamodb:Query"):
         assert allows(action, table("StateTable")), action
+    assert allows("dynamodb:DeleteItem", table("StateTable"))       # removing revoked keys
+    assert not allows("dynamodb:DeleteItem", table("EventsTable"))  # events are never deleted
     assert allows("dynamodb:PutItem", table("EventsTable"))
     assert allows("dynamodb:Query", table("EventsTable"))
     assert allows("dynamodb:Query", table("StateTable") + "/index/due")

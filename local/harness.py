@@ -62,6 +62,8 @@ class Platform:
                            "AWS_ACCESS_KEY_ID": "bootstrap", "AWS_SECRET_ACCESS_KEY": "bootstrap",
                            "CORRAL_PLATFORM_ACCOUNT_ID": PLATFORM_ACCOUNT_ID,
                            "CORRAL_JWT_SECRET": secrets.token_urlsafe(48),
+                           # Links in emails are built from this only, never from the Host.
+                           "CORRAL_PUBLIC_URL": "http://127.0.0.1:8000",
                            # Corral launches only its own images: skip moto's 6,000 defaults.
                            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         self._mock = mock_aws()

@@ -1,16 +1,20 @@
 """Who is calling: an API key's bearer token (verified, its client still not revoked), or a
 signed-in user's session (bearer token or the pages' cookie), which acts for the whole
-organization."""
+organization. A call with the cookie that changes state (any method but GET, HEAD or OPTIONS)
+must also prove it comes from Corral's own page: the X-CSRF-Token header, checked as the forms'
+CSRF token is (chalicelib/web/csrf.py), whatever the content type; bearer tokens need none."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..api.http import ApiError
-from ..web.csrf import cookies
+from ..web.csrf import CSRF_HEADER, cookies, csrf_header_ok
 from . import sessions as session
 from . import tokens
 from .clients import get_client
 from .organizations import Organization, get_organization
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,23 @@ def _user_caller(token: str) -> Caller:
     return Caller("", user.organization_uuid, None, user.uuid)
 
 
+def _check_csrf(request) -> None:
+    """A state change with the session cookie needs the CSRF header: 403, since who calls is
+    known (the session is valid) but not that the call comes from Corral's page; signing in
+    again would not help."""
+    if (request.method or "GET").upper() in SAFE_METHODS or csrf_header_ok(request):
+        return
+    raise ApiError(403, "Forbidden", f"a call with the session cookie that changes something "
+                   f"needs the {CSRF_HEADER} header of Corral's page (or use a bearer token)")
+
+
 def caller(request) -> Caller:
     token, from_cookie = _token(request)
-    if from_cookie or session.is_session_token(token):
+    if from_cookie:
+        c = _user_caller(token)
+        _check_csrf(request)
+        return c
+    if session.is_session_token(token):
         return _user_caller(token)
     try:
         claims = tokens.verify(token)

@@ -2,6 +2,7 @@
 sign-up form, the activation link from the email, home, sign in and sign out."""
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from chalice import Blueprint
@@ -9,6 +10,7 @@ from chalice import Blueprint
 from ..web.csrf import clear_cookie, set_cookie
 from ..web.pages import (
     FORM,
+    NoPublicUrl,
     PageError,
     base_url,
     checked_form,
@@ -25,6 +27,7 @@ from .mail import MailError, send_activation
 from .organizations import get_organization
 from .page_access import signed_in, signed_in_page
 
+log = logging.getLogger("corral.pages")
 bp = Blueprint(__name__)
 TOKEN_FIELD = "x-amzn-marketplace-token"
 SIGN_IN = ("/signin", "Sign in")
@@ -99,7 +102,14 @@ def signup():
 
 
 def _send_activation(request, user: users.User, token: str) -> bool:
-    url = f"{base_url(request)}/activate?token={quote(token)}"
+    """Email the activation link, built from the configured public URL only: a link built from
+    the request's Host would point wherever the sender of a forged Host wants."""
+    try:
+        url = f"{base_url()}/activate?token={quote(token)}"
+    except NoPublicUrl:
+        log.error("not sending the activation email of user %s: CORRAL_PUBLIC_URL is not "
+                  "configured, and the link is never built from the request's Host", user.uuid)
+        return False
     try:
         send_activation(user.email, user.name, url)
     except MailError:

@@ -6,7 +6,11 @@ Rows in the state table:
 - (email#<normalised email>, email): {user_uuid}; written only if new, so an email is unique.
 - (activation#<sha256 of token>, activation): {user_uuid, expires_at}; the token is only in
   the email. (activation-used#<sha256>, activation-used), written only if new, spends it once.
-- (signin-failures#<sha256 of email>, failures): wrong passwords in a row, for the lockout.
+  A new link (signing in before activating) ends the earlier ones: the user keeps the digest
+  of the latest (`activation_digest`; empty: the sign-up's link is the only one).
+- (signin-failures#<sha256 of email>, failures): sign-in attempts for the lockout, counted in
+  a window with one atomic increment each (records.count_in_window) before the password is
+  checked; a right password writes the row over, which starts the count again.
 Users are made by a sign-up (chalicelib/identity/signup.py).
 """
 from __future__ import annotations
@@ -52,6 +56,7 @@ class User:
     activated: bool = False
     role: str = ADMIN
     signed_out_at: float = 0.0   # sessions issued before this are no longer valid
+    activation_digest: str = ""  # the latest activation link's (earlier links no longer work)
 
 
 def normalise_email(email: str) -> str:
@@ -108,15 +113,23 @@ def activation_row(user_uuid: str, token: str, now: float) -> tuple[str, str, st
 
 
 def new_activation(user: User) -> str:
-    """A fresh activation token for a user who has not activated yet (the old ones stay valid
-    until they expire)."""
+    """A fresh activation token for a user who has not activated yet. It ends the earlier ones:
+    only the latest link sent works."""
     token = secrets.token_urlsafe(32)
     records.put_record(*activation_row(user.uuid, token, clock.now()), only_if_new=True)
+    current = get_user(user.uuid) or user   # the row as it is now, not as the caller read it
+    records.put_record(f"user#{user.uuid}", "user", "user",
+                       asdict(replace(current, activation_digest=_digest(token))))
     return token
 
 
+ACTIVATION_USED = ("This activation link was already used. Sign in with your email and "
+                   "password.")
+
+
 def activate(token: str) -> User:
-    """Spend an activation token. Raises SignupError if unknown, expired or already used."""
+    """Spend an activation token. Raises SignupError if unknown, expired, already used or
+    ended by a newer link (which says the same as a used one)."""
     digest = _digest(token or "")
     row = records.get_record(f"activation#{digest}", "activation") if token else None
     if row is None:
@@ -125,13 +138,14 @@ def activate(token: str) -> User:
     if row["expires_at"] <= clock.now():
         raise SignupError("This activation link has expired. Sign in with your email and "
                           "password to get a new one.", status=410)
-    if not records.put_record(f"activation-used#{digest}", "activation-used", "activation-used",
-                            {"at": clock.now()}, only_if_new=True):
-        raise SignupError("This activation link was already used. Sign in with your email and "
-                          "password.", status=410)
     user = get_user(row["user_uuid"])
     if user is None:
         raise SignupError("This activation link is not valid.", status=404)
+    if user.activation_digest and user.activation_digest != digest:
+        raise SignupError(ACTIVATION_USED, status=410)
+    if not records.put_record(f"activation-used#{digest}", "activation-used", "activation-used",
+                            {"at": clock.now()}, only_if_new=True):
+        raise SignupError(ACTIVATION_USED, status=410)
     if not user.activated:
         user = replace(user, activated=True)
         records.put_record(f"user#{user.uuid}", "user", "user", asdict(user))
@@ -154,45 +168,38 @@ def _failures_key(email: str) -> str:
     return f"signin-failures#{token_digest(normalise_email(email))}"
 
 
-def _locked_out(failures: dict) -> float:
-    """Seconds until sign-in is allowed again (0 when it is)."""
-    if failures.get("count", 0) < MAX_FAILED_SIGNINS:
-        return 0.0
-    return max(0.0, failures["since"] + LOCKOUT_SECONDS - clock.now())
-
-
-def _count_failure(key: str, failures: dict) -> None:
+def _count_attempt(key: str) -> None:
+    """Count this attempt before its password is checked (one atomic increment: attempts sent
+    in parallel each get their own number), and refuse it (429) if MAX_FAILED_SIGNINS came
+    before it in the window, which begins with the first failure and lasts LOCKOUT_SECONDS."""
     now = clock.now()
-    if not failures or failures["since"] + LOCKOUT_SECONDS <= now:
-        failures = {"count": 0, "since": now}
-    records.put_record(key, "failures", "signin-failures",
-                     {"count": failures["count"] + 1, "since": failures["since"]})
+    count, since = records.count_in_window(key, "failures", "signin-failures", LOCKOUT_SECONDS,
+                                           now)
+    if count <= MAX_FAILED_SIGNINS:
+        return
+    minutes = max(1, math.ceil((since + LOCKOUT_SECONDS - now) / 60))
+    raise SignInError(f"Too many failed sign-ins for this email. Try again in {minutes} "
+                      f"minute{'s' if minutes > 1 else ''}.", status=429)
 
 
 def authenticate(email: str, password: str) -> User:
     """The user, if the password is right and the account activated. Raises SignInError (with
     the user when only activation is missing, so a new link can be sent). After
     MAX_FAILED_SIGNINS wrong passwords in a row for an email, sign-in waits LOCKOUT_SECONDS
-    (429), whatever the password: guessing stays slow."""
+    (429), whatever the password, and the password is not even checked: guessing stays slow,
+    in parallel too."""
     key = _failures_key(email)
-    failures = records.get_record(key, "failures") or {}
-    wait = _locked_out(failures)
-    if wait:
-        minutes = math.ceil(wait / 60)
-        raise SignInError(f"Too many failed sign-ins for this email. Try again in {minutes} "
-                          f"minute{'s' if minutes > 1 else ''}.", status=429)
+    _count_attempt(key)
     user = find_by_email(email)
     if user is None:
         _hasher.hash(password or "-")   # the same work as a real check: no timing hint
-        _count_failure(key, failures)
         raise SignInError(WRONG_CREDENTIALS)
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        _count_failure(key, failures)
         raise SignInError(WRONG_CREDENTIALS) from None
-    if failures:
-        records.put_record(key, "failures", "signin-failures", {"count": 0, "since": clock.now()})
+    # The right password: the count starts again (this attempt was counted already).
+    records.put_record(key, "failures", "signin-failures", {"count": 0, "since": clock.now()})
     if not user.activated:
         raise SignInError("Your account is not activated yet.", user)
     if _hasher.check_needs_rehash(user.password_hash):

@@ -20,7 +20,7 @@ class Settings:
     # Production keeps the JWT signing secret in Secrets Manager: its ARN is set here and
     # tokens fetch the value once per process (used only when jwt_secret is empty).
     jwt_secret_arn: str = ""
-    # Sign-up: the platform's public base URL (links in emails; empty: the request's Host),
+    # Sign-up: the platform's public base URL (links in emails; required to send them),
     # the verified SES sender, and whether to also log activation links (local mode only).
     public_url: str = ""
     mail_from: str = "Corral <no-reply@corral.local>"

@@ -89,13 +89,18 @@ def checked_form(request) -> dict[str, str]:
     return data
 
 
-def base_url(request) -> str:
+class NoPublicUrl(Exception):
+    """CORRAL_PUBLIC_URL is not configured: no link to the platform can be built."""
+
+
+def base_url() -> str:
+    """The platform's public base URL, for links sent away from the page (emails): the
+    configured one only (CORRAL_PUBLIC_URL), never the request's Host or X-Forwarded-* headers,
+    which whoever sends the request chooses. Raises NoPublicUrl when it is not configured."""
     public = config.get().public_url
-    if public:
-        return public
-    host = request.headers.get("host") or "localhost"
-    proto = request.headers.get("x-forwarded-proto") or "http"
-    return f"{proto}://{host}"
+    if not public:
+        raise NoPublicUrl("CORRAL_PUBLIC_URL is not configured")
+    return public
 
 
 def page_view(bp) -> Callable:

@@ -14,7 +14,9 @@ JSON = {"Content-Type": "application/json"}
 
 
 def _session_headers(b: Browser) -> dict:
-    return {**b._headers(), **JSON}
+    # A cookie-authenticated change needs the page's CSRF token in X-CSRF-Token (issue 8).
+    token = field(text(b.get("/")), "csrf_token")
+    return {**b._headers(), **JSON, "X-CSRF-Token": token}
 
 
 def test_keys_through_the_api(platform):

@@ -4,9 +4,25 @@ An in-process moto server (with Corral's extensions) is AWS for two accounts, th
 and a demo customer's; the tables and queues are created on it; a demo organization is made
 and linked through the platform's own code; the HTTP API serves on 127.0.0.1:$CORRAL_PORT and
 a pump delivers queue messages and the tick to the same handlers Lambda runs.
+
+Stopping: SIGINT (Ctrl-C) and SIGTERM stop it, every time, within seconds (issue 8). Python
+runs signal handlers only in the main thread, and only when that thread runs bytecode: a
+signal the kernel hands to another thread left the main thread, blocked in an untimed
+Event.wait(), asleep for good. So:
+- every other thread starts with SIGINT and SIGTERM blocked, and the kernel delivers them to
+  the main thread;
+- the main thread never waits without a timeout: it sleeps in short slices, so even a signal
+  it did not take itself is handled within half a second;
+- the handler takes no lock (an Event.set() there can wait forever on the lock the very
+  thread it interrupted holds): it records the signal, and during the start-up raises
+  StopRequested to cut it short;
+- each step of the shutdown is bounded (the HTTP server, the pump, the emulator's thread).
+A stop once it is up (local.json written) exits 0: it is the documented way to end it. One that
+cuts the start-up short exits 128 + the signal's number (130, 143): it never came up.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -14,6 +30,8 @@ import secrets
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from chalice.config import Config
@@ -28,6 +46,68 @@ from .accounts import (
 from .emulator import Emulator
 
 log = logging.getLogger("corral.run")
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WAIT_SLICE_SECONDS = 0.5       # the main thread's longest sleep between two looks at signals
+HTTP_STOP_SECONDS = 3.0        # serve_forever notices a shutdown within 0.5 s
+PUMP_STOP_SECONDS = 5.0        # a round: one 1 s long poll, the messages it got, maybe a tick
+EMULATOR_STOP_SECONDS = 3.0
+
+
+class StopRequested(BaseException):
+    """Raised in the main thread on SIGINT or SIGTERM. A BaseException, as KeyboardInterrupt
+    is, so that no `except Exception` on the way (botocore has some) swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _StopSignals:
+    """The SIGINT/SIGTERM handler. It records the first signal; while `interrupting` (the
+    start-up) it also raises StopRequested in the main thread, to cut the start-up short. After
+    that it only records, and the main thread, in short sleeps, sees the record: no exception
+    can then land in the middle of the clean-up, and none can be lost (one raised inside a
+    __del__ would be printed and dropped: the record stays, and the next signal raises again)."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.interrupting = True
+
+    def install(self) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self)
+
+    def __call__(self, signum: int, frame) -> None:
+        if self.received is None:
+            self.received = signum
+        if self.interrupting:
+            raise StopRequested(signum)
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Threads started inside inherit a mask with SIGINT and SIGTERM blocked (and so do the
+    threads they start, such as the servers' request threads): the kernel then delivers those
+    signals to the main thread. A signal arriving meanwhile waits, and is handled on leaving."""
+    if not hasattr(signal, "pthread_sigmask"):    # not POSIX: the short sleeps still bound it
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _bounded(what: str, stop: Callable[[], object], seconds: float) -> None:
+    """Run `stop` (which may wait on another thread without a timeout) for at most `seconds`."""
+    with _signals_blocked():
+        t = threading.Thread(target=stop, name=f"stop {what}", daemon=True)
+        t.start()
+    t.join(seconds)
+    if t.is_alive():
+        log.warning("%s did not stop within %gs; exiting anyway", what, seconds)
 
 
 def _configure_environment(endpoint: str, platform_creds: dict) -> None:
@@ -50,86 +130,128 @@ def main() -> int:
     port = int(os.environ.get("CORRAL_PORT", "8000"))
     tick_seconds = float(os.environ.get("CORRAL_TICK_SECONDS", "60"))
     state_dir = Path(os.environ.get("CORRAL_STATE_DIR", ".corral"))
+    target = state_dir / "local.json"
 
+    signals = _StopSignals()
+    signals.install()
     # Corral launches only its own images: skip loading moto's thousands of default AMIs.
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     emulator = Emulator()
-    endpoint = emulator.start()
-    platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
-    customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
-    # A second customer account, not linked to anything: a new customer signs up with it and
-    # pastes its access keys into "Create role for me".
-    new_customer_creds = bootstrap_account(NEW_CUSTOMER_ACCOUNT_ID, "admin")
-    _configure_environment(endpoint, platform_creds)
-
-    # Imported only now: the platform reads its settings from the environment set above.
-    from chalicelib import bootstrap
-    from chalicelib.kernel import config
-
-    from . import seed, stack
-    from .pump import Pump
-    config.reset()
-    bootstrap.wire()
-    stack.provision()
-    seed.publish_images(platform_creds)
-    demo = seed.seed_demo(customer_creds)
-
-    from app import app
-
-    from .marketplace import register_local_routes
-    signup_path = register_local_routes(app)   # plays the AWS Marketplace's redirect
-    server = create_local_server(app, Config.create(chalice_stage="local", app_name="corral"),
-                                 "127.0.0.1", port)
-    port = server.server.server_address[1]
-    url = f"http://127.0.0.1:{port}"
     stop = threading.Event()
-    pump = Pump()
-    threads = [threading.Thread(target=server.server.serve_forever, name="http", daemon=True),
-               threading.Thread(target=pump.run_forever, args=(stop, tick_seconds), name="pump",
-                                daemon=True)]
-    for t in threads:
-        t.start()
+    server = None
+    threads: list[threading.Thread] = []
+    up = False       # local.json written: from then on a stop is the normal end (exit 0)
+    try:
+        with _signals_blocked():
+            endpoint = emulator.start()
+        platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
+        customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
+        # A second customer account, not linked to anything: a new customer signs up with it
+        # and pastes its access keys into "Create role for me".
+        new_customer_creds = bootstrap_account(NEW_CUSTOMER_ACCOUNT_ID, "admin")
+        _configure_environment(endpoint, platform_creds)
 
-    info = {
-        "api_url": url, "auth_url": url, "signup_url": f"{url}{signup_path}",
-        "org_client_id": demo.org_client_id, "org_secret_key": demo.org_secret,
-        "client_id": demo.ws_client_id, "secret_key": demo.ws_secret,
-        "workspace_uuid": demo.workspace.uuid, "organization_uuid": demo.organization.uuid,
-        "external_id": demo.organization.external_id, "role_arn": demo.organization.role_arn,
-        "customer_account_id": demo.customer_account_id, "aws_endpoint_url": endpoint,
-        # The demo customer account's (fake, emulator-only) keys: to look into that account.
-        "customer_aws_access_key_id": customer_creds["aws_access_key_id"],
-        "customer_aws_secret_access_key": customer_creds["aws_secret_access_key"],
-        "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
-        "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
-        "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
-    }
-    state_dir.mkdir(parents=True, exist_ok=True)
-    target = state_dir / "local.json"
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(info, indent=2) + "\n")
-    os.chmod(tmp, 0o600)
-    tmp.replace(target)
-    print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, tick every {tick_seconds:g}s)")
-    print(f"Client settings written to {target}:")
-    print(json.dumps(info, indent=2))
-    print(f"Sign up as a new AWS Marketplace customer (account {NEW_CUSTOMER_ACCOUNT_ID}): open "
-          f"{url}{signup_path}\n  its access keys for 'Create role for me' are new_customer_aws_* "
-          f"in {target}")
-    print("Press Ctrl-C to stop.", flush=True)
+        # Imported only now: the platform reads its settings from the environment set above.
+        from chalicelib import bootstrap
+        from chalicelib.kernel import config
 
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    done.wait()
+        from . import seed, stack
+        from .pump import Pump
+        config.reset()
+        bootstrap.wire()
+
+        from app import app
+
+        from .marketplace import register_local_routes
+        signup_path = register_local_routes(app)   # plays the AWS Marketplace's redirect
+        # Bound (not yet serving) before anything else reads the settings: with CORRAL_PORT=0
+        # the port, and so the public URL links are built from, is known only now.
+        server = create_local_server(app, Config.create(chalice_stage="local", app_name="corral"),
+                                     "127.0.0.1", port)
+        port = server.server.server_address[1]
+        url = f"http://127.0.0.1:{port}"
+        os.environ["CORRAL_PUBLIC_URL"] = url
+        config.reset()
+
+        stack.provision()
+        seed.publish_images(platform_creds)
+        demo = seed.seed_demo(customer_creds)
+
+        pump = Pump()
+        threads = [threading.Thread(target=server.server.serve_forever, name="http",
+                                    daemon=True),
+                   threading.Thread(target=pump.run_forever, args=(stop, tick_seconds),
+                                    name="pump", daemon=True)]
+        with _signals_blocked():
+            for t in threads:
+                t.start()
+
+        info = {
+            "api_url": url, "auth_url": url, "signup_url": f"{url}{signup_path}",
+            "org_client_id": demo.org_client_id, "org_secret_key": demo.org_secret,
+            "client_id": demo.ws_client_id, "secret_key": demo.ws_secret,
+            "workspace_uuid": demo.workspace.uuid, "organization_uuid": demo.organization.uuid,
+            "external_id": demo.organization.external_id,
+            "role_arn": demo.organization.role_arn,
+            "customer_account_id": demo.customer_account_id, "aws_endpoint_url": endpoint,
+            # The demo customer account's (fake, emulator-only) keys: to look into that account.
+            "customer_aws_access_key_id": customer_creds["aws_access_key_id"],
+            "customer_aws_secret_access_key": customer_creds["aws_secret_access_key"],
+            "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
+            "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
+            "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
+        }
+        if signals.received is not None:     # a stop whose exception something swallowed
+            raise StopRequested(signals.received)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2) + "\n")
+        os.chmod(tmp, 0o600)
+        tmp.replace(target)
+        up = True
+        signals.interrupting = False
+        print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, "
+              f"tick every {tick_seconds:g}s)")
+        print(f"Client settings written to {target}:")
+        print(json.dumps(info, indent=2))
+        print(f"Sign up as a new AWS Marketplace customer (account {NEW_CUSTOMER_ACCOUNT_ID}): "
+              f"open {url}{signup_path}\n  its access keys for 'Create role for me' are "
+              f"new_customer_aws_* in {target}")
+        print("Press Ctrl-C to stop.", flush=True)
+
+        while signals.received is None:    # never an untimed wait: see the module's docstring
+            time.sleep(WAIT_SLICE_SECONDS)
+    except StopRequested:
+        pass
+    except BaseException:
+        signals.interrupting = False
+        _shutdown(emulator, server, threads, stop)
+        raise
+    signals.interrupting = False
     print("\nStopping...", flush=True)
-    stop.set()
-    server.shutdown()
-    threads[1].join(timeout=5)
-    emulator.stop()
-    target.unlink(missing_ok=True)
+    _shutdown(emulator, server, threads, stop)
+    if up:
+        target.unlink(missing_ok=True)
     print("Stopped.", flush=True)
-    return 0
+    return 0 if up else 128 + (signals.received or 0)
+
+
+def _shutdown(emulator: Emulator, server, threads: list[threading.Thread],
+              stop: threading.Event) -> None:
+    """Each step bounded; the threads left are daemons, gone with the process."""
+    stop.set()                                    # the pump ends after its current round
+    started = [t for t in threads if t.ident is not None]
+    if server is not None:
+        if any(t.name == "http" for t in started):
+            _bounded("the HTTP server", server.shutdown, HTTP_STOP_SECONDS)
+        server.server.server_close()              # the listening socket
+    for t in started:
+        if t.name == "pump":
+            t.join(PUMP_STOP_SECONDS)
+            if t.is_alive():
+                log.warning("the pump did not stop within %gs; exiting anyway",
+                            PUMP_STOP_SECONDS)
+    _bounded("the AWS emulator", emulator.stop, EMULATOR_STOP_SECONDS)
 
 
 if __name__ == "__main__":

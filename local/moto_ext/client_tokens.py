@@ -22,8 +22,7 @@ from moto.ec2.responses import EC2Response
 from ._patching import wrap_method
 
 _lock = threading.Lock()
-# (account, region, token) -> (the request's parameters, the first result)
-_seen: dict[tuple[str, str, str], tuple[str, ActionResult]] = {}
+_MEMORY = "_corral_client_tokens"   # kept on the account's regional EC2 backend: reset with it
 
 
 def _create_fleet(original: Any) -> Any:
@@ -33,12 +32,12 @@ def _create_fleet(original: Any) -> Any:
             return original(self)
         params = json.dumps({k: v for k, v in self.params.items() if k != "ClientToken"},
                             sort_keys=True, default=str)
-        key = (self.current_account, self.region, token)
         with _lock:
-            seen = _seen.get(key)
+            seen_tokens = self.ec2_backend.__dict__.setdefault(_MEMORY, {})
+            seen = seen_tokens.get(token)
             if seen is None:
                 result = original(self)
-                _seen[key] = (params, copy.deepcopy(result))
+                seen_tokens[token] = (params, copy.deepcopy(result))
                 return result
         if seen[0] != params:
             raise EC2ClientError("IdempotentParameterMismatch",
@@ -46,11 +45,6 @@ def _create_fleet(original: Any) -> Any:
         return copy.deepcopy(seen[1])
 
     return create_fleet
-
-
-def forget() -> None:
-    with _lock:
-        _seen.clear()
 
 
 def install() -> None:

@@ -201,6 +201,9 @@ def main() -> int:
             "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
             "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
         }
+        # From here a signal is only recorded (the loop below sees it): local.json is written
+        # whole, and then removed on the way out.
+        signals.interrupting = False
         if signals.received is not None:     # a stop whose exception something swallowed
             raise StopRequested(signals.received)
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -209,7 +212,6 @@ def main() -> int:
         os.chmod(tmp, 0o600)
         tmp.replace(target)
         up = True
-        signals.interrupting = False
         print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, "
               f"tick every {tick_seconds:g}s)")
         print(f"Client settings written to {target}:")

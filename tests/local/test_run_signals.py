@@ -122,7 +122,7 @@ def _up(run: _Run) -> dict:
     return info
 
 
-def _stopped_cleanly(run: _Run, info: dict, code: int, took: float) -> None:
+def _stopped_cleanly(run: _Run, info: dict, code: int) -> None:
     out = run.output()
     assert code == 0, f"exit code {code} after the signal\n{_tail(run.log)}"
     assert "\nStopping...\n" in out and out.rstrip().endswith("Stopped."), _tail(run.log)
@@ -140,7 +140,7 @@ def test_sigterm_stops_it_every_time(tmp_path):
             info = _up(run)
             code, seconds = run.stop(signal.SIGTERM)
             took.append(round(seconds, 1))
-            _stopped_cleanly(run, info, code, seconds)
+            _stopped_cleanly(run, info, code)
         except BaseException:
             print(f"---- local.run log, start {i} ----\n{_tail(run.log)}")
             raise
@@ -154,7 +154,7 @@ def test_sigint_stops_it(tmp_path):
     try:
         info = _up(run)
         code, seconds = run.stop(signal.SIGINT)
-        _stopped_cleanly(run, info, code, seconds)
+        _stopped_cleanly(run, info, code)
         print(f"stopped by SIGINT in {seconds:.1f} s")
     except BaseException:
         print(f"---- local.run log ----\n{_tail(run.log)}")

@@ -13,6 +13,7 @@ here.  It is idempotent.  One module per extension:
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
+* ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 
 from . import (
     client_tokens,
+    dynamodb_atomic,
     iam_auth,
     image_registration,
     launch_checks,
@@ -44,6 +46,7 @@ _EXTENSIONS = (
     sts_trust,
     marketplace,
     iam_auth,
+    dynamodb_atomic,
 )
 
 

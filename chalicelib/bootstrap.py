@@ -20,7 +20,10 @@ from .workspaces import steps as workspace_steps
 
 def _machine(machine: ModuleType, state_class: type, steps: ModuleType,
              failed=None) -> registry.Machine:
-    extra = {"retrying": machine.retrying} if hasattr(machine, "retrying") else {}
+    extra = {name: getattr(machine, name) for name in ("retrying", "live", "accepts", "container")
+             if hasattr(machine, name)}
+    if hasattr(machine, "CONTAINER_KIND"):
+        extra["container_kind"] = machine.CONTAINER_KIND
     if failed:
         extra["failed"] = failed
     return registry.Machine(kind=machine.KIND, state_class=state_class, evolve=machine.evolve,

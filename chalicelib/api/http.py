@@ -148,13 +148,23 @@ def int_param(params: dict, name: str, default: int, low: int, high: int) -> int
     return value
 
 
-def page(items: list, params: dict, default_size: int = 20, order: str | None = None) -> dict:
-    """The SDK's list shape: {"data", "metadata": {page, size, total_pages, total_items}}."""
-    number = int_param(params, "page", 1, 1, 1_000_000)
-    size = int_param(params, "size", default_size, 1, 1000)
-    total = len(items)
+def page_params(params: dict, default_size: int = 20) -> tuple[int, int]:
+    """(page number from 1, page size) as the SDK sends them."""
+    return (int_param(params, "page", 1, 1, 1_000_000),
+            int_param(params, "size", default_size, 1, 1000))
+
+
+def paged(items: list, total: int, number: int, size: int, order: str | None = None) -> dict:
+    """The SDK's list shape for one page already read: {"data", "metadata": {page, size,
+    total_pages, total_items}} (`total`: how many there are on every page)."""
     meta = {"page": number, "size": size, "total_pages": (total + size - 1) // size,
             "total_items": total}
     if order:
         meta["order"] = order
-    return {"data": items[(number - 1) * size: number * size], "metadata": meta}
+    return {"data": items, "metadata": meta}
+
+
+def page(items: list, params: dict, default_size: int = 20, order: str | None = None) -> dict:
+    """The SDK's list shape for a short list read whole (an organization's API keys)."""
+    number, size = page_params(params, default_size)
+    return paged(items[(number - 1) * size: number * size], len(items), number, size, order)

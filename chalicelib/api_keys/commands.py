@@ -43,7 +43,7 @@ def keys(org_uuid: str, newest_first: bool = False) -> list[Client]:
 
 def live_workspaces(org_uuid: str) -> list:
     """The workspaces a new key can be made for."""
-    return [w for w in workspaces.list_all(org_uuid) if w.status != WorkspaceStatus.TERMINATED]
+    return workspaces.live(org_uuid)
 
 
 def revoke(org_uuid: str, client_id: str) -> Client | None:

@@ -404,3 +404,19 @@ def launch_failed(s: Cluster, reason: str, at: float) -> list:
 
 def readiness_overdue(s: Cluster, now: float) -> bool:
     return s.launched_at is not None and now - s.launched_at > READINESS_TIMEOUT_SECONDS
+
+
+# ---- where a cluster stands among others ---------------------------------------------------
+
+CONTAINER_KIND = "workspace"
+
+
+def container(s: Cluster) -> tuple[str, str, str]:
+    """The workspace a cluster is created in (its row: kind, scope, uuid): it must still
+    accept clusters when the creation is written."""
+    return CONTAINER_KIND, s.organization_uuid, s.workspace_uuid
+
+
+def live(s: Cluster) -> bool:
+    """Alive until TERMINATED: what its workspace and the organization's link still hold."""
+    return s.status != S.TERMINATED

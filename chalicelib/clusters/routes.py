@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..api.http import body, json_view, not_found, page, query
+from ..api.http import body, json_view, not_found, paged, query
 from ..identity.caller import caller
 from ..workspaces import scope
 from . import commands, shapes
@@ -33,9 +33,10 @@ def get_cluster(cluster_uuid):
 def list_clusters():
     ws = caller(bp.current_request).require_workspace()
     params = query(bp.current_request)
-    found = shapes.filter_and_sort(commands.list_all(ws), params)
-    return page([shapes.render(c) for c in found], params,
-                order=(params.get("order") or ["ASC"])[-1].upper())
+    q = shapes.parse_list(params)
+    found, total = commands.list_page(ws, q)
+    return paged([shapes.render(c) for c in found], total, q.number, q.size,
+                 order=(params.get("order") or ["ASC"])[-1].upper())
 
 
 @bp.route("/v1/clusters/{cluster_uuid}", methods=["DELETE"])

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from ..api import validate as v
-from ..api.http import invalid
+from ..api.http import invalid, page_params
+from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from ..workspaces import catalog
 from ..workspaces.machine import Workspace
-from .machine import Cluster, ClusterSpec
+from .machine import Cluster, ClusterSpec, ClusterStatus
 
 MAX_WORKERS = 256
 MAX_IDLE_MINUTES = 7 * 24 * 60
@@ -86,27 +87,31 @@ def render(c: Cluster) -> dict:
     }
 
 
-ORDERINGS = {
-    "name_asc": (lambda c: c.spec.name.lower(), False),
-    "name_desc": (lambda c: c.spec.name.lower(), True),
-    "created_asc": (lambda c: c.created_at, False),
-    "created_desc": (lambda c: c.created_at, True),
-}
+# ordering=<field>_<asc|desc> (the SDK's `order` dict); creation order is the list's own.
+NAME_ORDER = {"name_asc": False, "name_desc": True}
+CREATED_ORDER = {"created_asc": False, "created_desc": True}
+LIVE_STATUSES = frozenset(s.value for s in ClusterStatus if s != ClusterStatus.TERMINATED)
 
 
-def filter_and_sort(clusters: list[Cluster], params: dict) -> list[Cluster]:
-    names = set(params.get("clusterName", []))
-    statuses = set(params.get("status", []))
-    uuids = set(params.get("uuid", []))
+def parse_list(params: dict) -> ListQuery:
+    """The SDK's list parameters: page, size, order=ASC|DESC, ordering, and the filters
+    clusterName, status, uuid, tag=key:value (each may repeat)."""
+    number, size = page_params(params)
+    names = frozenset(params.get("clusterName", []))
     tag_pairs = [t.partition(":")[::2] for t in params.get("tag", [])]
-    out = [c for c in clusters
-           if (not names or c.spec.name in names) and (not statuses or c.status.value in statuses)
-           and (not uuids or c.uuid in uuids)
-           and all(c.spec.custom_tags.get(k) == val for k, val in tag_pairs)]
     ordering = (params.get("ordering") or ["created_asc"])[-1]
-    if ordering not in ORDERINGS:
-        raise invalid("ordering", f"one of {', '.join(ORDERINGS)}")
-    key, reverse = ORDERINGS[ordering]
-    if (params.get("order") or [""])[-1].upper() == "DESC":
-        reverse = not reverse
-    return sorted(out, key=key, reverse=reverse)
+    if ordering not in NAME_ORDER and ordering not in CREATED_ORDER:
+        raise invalid("ordering", f"one of {', '.join([*NAME_ORDER, *CREATED_ORDER])}")
+    flip = (params.get("order") or [""])[-1].upper() == "DESC"
+
+    def keep(c: Cluster) -> bool:
+        return ((not names or c.spec.name in names)
+                and all(c.spec.custom_tags.get(k) == val for k, val in tag_pairs))
+
+    return ListQuery(
+        number=number, size=size,
+        descending=CREATED_ORDER.get(ordering, False) != flip,
+        statuses=frozenset(params.get("status", [])), uuids=frozenset(params.get("uuid", [])),
+        live_statuses=LIVE_STATUSES, keep=keep if names or tag_pairs else None,
+        order=((lambda c: c.spec.name.lower(), NAME_ORDER[ordering])
+               if ordering in NAME_ORDER else None))

@@ -22,7 +22,10 @@ from .steps import Wait
 
 log = logging.getLogger("corral.engine")
 RETRY_SECONDS = 30
-COMMAND_ATTEMPTS = 3
+# A command decides again when another writer got there first (the aggregate, or the scope's
+# counter of new rows and tasks, moved meanwhile).
+COMMAND_ATTEMPTS = 8
+CREATE_ATTEMPTS = 8
 # A step that keeps failing ends its aggregate FAILED (where its machine has a failed state)
 # after this many tries: passing AWS errors (throttling, eventual consistency) are given half
 # an hour or so (retried every RETRY_SECONDS), anything unexpected (a bug, an input the AWS
@@ -63,21 +66,32 @@ def _append(m: Machine, scope: str, uuid: str, version: int, state: Any, events:
     new = state
     for e in events:
         new = m.evolve(new, e)
-    before = set(state.tasks) if state is not None else set()
-    changed = [m.dump(t) for t in new.tasks if t not in before]
+    before = {t.uuid: t for t in state.tasks} if state is not None else {}
+    begun = [m.dump(t) for t in new.tasks if t.uuid not in before]
+    changed = [m.dump(t) for t in new.tasks if t.uuid in before and before[t.uuid] != t]
     pending = m.next_step(new)
     wait = retry_in if retry_in is not None else config.get().step_lease_seconds
     due = clock.now() + wait if pending else None
-    new_version = aggregates.append(m.kind, scope, uuid, version,
-                                    [to_record(e) for e in events], m.dump(new), changed, due)
+    new_version = aggregates.append(
+        m.kind, scope, uuid, version, [to_record(e) for e in events], m.dump(new), changed, due,
+        place=m.place(new), before=m.place(state) if state is not None else None,
+        new_tasks=begun)
     if pending and retry_in is None:
         _enqueue([Work(m.kind, scope, uuid, new_version)])
     return Committed(new, new_version)
 
 
 def create(kind: str, scope: str, uuid: str, events: list) -> Committed:
-    """Start a new aggregate with `events` (its uuid is new: nothing to load)."""
-    return _append(registry.get(kind), scope, uuid, 0, None, events)
+    """Start a new aggregate with `events` (its uuid is new: nothing to load). Raises
+    aggregates.ContainerClosed when its container no longer accepts it."""
+    for _ in range(CREATE_ATTEMPTS):
+        try:
+            return _append(registry.get(kind), scope, uuid, 0, None, events)
+        except aggregates.ContainerClosed:
+            raise
+        except aggregates.Conflict:
+            continue       # another row took the ordinal this one was to get: take the next
+    raise DomainError("Too many are being created here at once; try again.")
 
 
 def execute(kind: str, scope: str, uuid: str, decide: Callable[[Any], list],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..kernel import state as serial
+from ..store.aggregates import Placement
 from ..store.queue import BadMessage
 
 
@@ -32,6 +33,15 @@ class Machine:
     # (state, reason, at) -> the events that end the state FAILED when a step keeps failing
     # (a launch), or none when it can only be retried (a teardown)
     failed: Callable[[Any, str, float], list] = field(default=_nothing_fails)
+    # Where the state stands among others (all optional): `live(state)`, whether it still
+    # counts as alive in its scope (listed apart, counted); `accepts(state)`, for a container
+    # (a workspace), whether new children may be created in it; `container(state)`, for a
+    # child (a cluster), the (kind, scope, uuid) of the container it must be created in, whose
+    # kind is `container_kind`.
+    live: Callable[[Any], bool] | None = None
+    accepts: Callable[[Any], bool] | None = None
+    container: Callable[[Any], tuple[str, str, str]] | None = None
+    container_kind: str | None = None
 
     def load(self, data: dict) -> Any:
         return serial.load(self.state_class, data)
@@ -39,6 +49,15 @@ class Machine:
     @staticmethod
     def dump(state: Any) -> dict:
         return serial.dump(state)
+
+    def place(self, state: Any) -> Placement:
+        status = getattr(state, "status", None)
+        return Placement(
+            status=getattr(status, "value", status),
+            live=self.live(state) if self.live else None,
+            accepting=self.accepts(state) if self.accepts else None,
+            container=self.container(state) if self.container else None,
+            children=tuple(k for k, m in _machines.items() if m.container_kind == self.kind))
 
 
 _machines: dict[str, Machine] = {}

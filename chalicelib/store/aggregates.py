@@ -30,6 +30,7 @@ class Row:
     state: dict
     claimed: int | None
     due_at: float | None
+    ordinal: int | None = None
 
 
 def stream_key(kind: str, uuid: str) -> str:
@@ -43,7 +44,8 @@ def row_key(kind: str, scope: str, uuid: str) -> tuple[str, str]:
 def _row(item: StateItem) -> Row:
     kind, _, uuid = item.sk.partition("#")
     return Row(kind, item.pk.partition("#")[2], uuid, int(item.version or 0), item.body,
-               None if item.claimed is None else int(item.claimed), item.due_at)
+               None if item.claimed is None else int(item.claimed), item.due_at,
+               None if item.ordinal is None else int(item.ordinal))
 
 
 # Reads are strongly consistent: a client that just created something reads it back at once
@@ -58,39 +60,212 @@ def get(kind: str, scope: str, uuid: str, consistent: bool = True) -> Row | None
 
 
 def list_rows(kind: str, scope: str) -> list[Row]:
+    """Every row of `kind` in the scope (small scopes: an organization's workspaces)."""
     pk, _ = row_key(kind, scope, "")
     return [_row(i) for i in StateItem.query(pk, StateItem.sk.startswith(f"{kind}#"),
                                               consistent_read=True)]
 
 
+# Lists. The listing and live indexes are eventually consistent (a row created a moment ago
+# may be missing from a list for that moment; a GetItem of it is consistent).
+
+def page(kind: str, scope: str, number: int, size: int, descending: bool = False,
+         total: int | None = None) -> list[Row]:
+    """Page `number` (from 1) of `size` rows of every row of the kind ever listed in the
+    scope, in creation order (or the reverse): one range of ordinals, so it reads one page
+    of items whatever the page. `total`: the ordinals given (counts(kind, scope).seq)."""
+    if total is None:
+        total = counts(kind, scope).seq
+    low, high = (number - 1) * size + 1, number * size
+    if descending:
+        low, high = total - high + 1, total - low + 1
+    low, high = max(low, 1), min(high, total)
+    if low > high:
+        return []
+    return [_row(i) for i in StateItem.listing.query(
+        list_key(scope, kind), StateItem.ordinal.between(low, high),
+        scan_index_forward=not descending, limit=high - low + 1)]
+
+
+def rows(kind: str, scope: str, live_only: bool = False, statuses: Iterable[str] = (),
+         descending: bool = False) -> Iterator[Row]:
+    """Every row of the kind in the scope, in creation order (or the reverse); only the live
+    ones (read from the live index: the ended ones are never read) or only those in
+    `statuses` (filtered in the query) when asked."""
+    index = StateItem.alive if live_only else StateItem.listing
+    statuses = list(statuses)
+    condition = StateItem.status.is_in(*statuses) if statuses else None
+    for item in index.query(list_key(scope, kind), filter_condition=condition,
+                            scan_index_forward=not descending):
+        yield _row(item)
+
+
+def rows_by_uuid(kind: str, scope: str, uuids: Iterable[str]) -> list[Row]:
+    """The rows of the kind in the scope among `uuids` (one batched read), in creation order."""
+    keys = [row_key(kind, scope, u) for u in dict.fromkeys(uuids)]
+    found = [_row(i) for i in StateItem.batch_get(keys, consistent_read=True)] if keys else []
+    return sorted(found, key=lambda r: r.ordinal or 0)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What the store keeps of a row beside its state (the engine asks the row's machine).
+
+    `live`: whether the row counts as alive in its scope (None: not counted, no live list).
+    `accepting`: for a container's row (a workspace), whether new children may be created in
+    it. `container`: for a new child (a cluster), the row (kind, scope, uuid) that must be
+    accepting when it is created. `children`: for a container, the kinds of its children,
+    which live in the scope named by its uuid: it stops accepting only while none is alive."""
+
+    status: str | None = None
+    live: bool | None = None
+    accepting: bool | None = None
+    container: tuple[str, str, str] | None = None
+    children: tuple[str, ...] = ()
+
+
+class ContainerClosed(Conflict):
+    """The container a new row was to be created in no longer accepts children."""
+
+
+class ChildrenAlive(Conflict):
+    """A container cannot stop accepting children while some of them are alive."""
+
+
+def counter_key(scope: str, kind: str) -> tuple[str, str]:
+    return f"scope#{scope}", f"count#{kind}"
+
+
+def list_key(scope: str, kind: str) -> str:
+    return f"{scope}#{kind}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    seq: int      # ordinals given so far (rows ever listed)
+    live: int     # rows alive now
+
+
+def counts(kind: str, scope: str) -> Counts:
+    try:
+        item = StateItem.get(*counter_key(scope, kind), consistent_read=True)
+    except StateItem.DoesNotExist:
+        return Counts(0, 0)
+    return Counts(int(item.seq or 0), int(item.live or 0))
+
+
+def _seqs(scope: str, kinds: list[str]) -> dict[str, int]:
+    """The ordinals given so far for each of `kinds` in `scope` (one read)."""
+    if not kinds:
+        return {}
+    keys = [counter_key(scope, k) for k in kinds]
+    found = {i.sk: int(i.seq or 0) for i in StateItem.batch_get(keys, consistent_read=True)}
+    return {k: found.get(counter_key(scope, k)[1], 0) for k in kinds}
+
+
 def append(kind: str, scope: str, uuid: str, expected_version: int,
            records: list[dict], state: dict, tasks: Iterable[dict] = (),
-           due_at: float | None = None) -> int:
+           due_at: float | None = None, *, place: Placement = Placement(),
+           before: Placement | None = None, new_tasks: Iterable[dict] = ()) -> int:
     """Write `records` as versions expected_version+1.. with the new projection, atomically.
 
-    Raises Conflict if the stream moved past `expected_version` meanwhile. Returns the new
-    version. `due_at` is when the tick should re-drive the aggregate if no worker has moved
-    it on (None: nothing pending). Writing the row clears any step claim.
-    """
+    Raises Conflict if the stream moved past `expected_version` meanwhile (ContainerClosed,
+    ChildrenAlive when `place` broke a rule of its container or children). Returns the new
+    version. `due_at` is when the tick should re-drive the aggregate if no worker has moved it
+    on (None: nothing pending). Writing the row clears any step claim. `tasks` are the task
+    rows that changed, `new_tasks` those that begin (each gets the next task ordinal of the
+    scope); `before` is the placement the row had (None for a new row).
+
+    A new row gets the next ordinal of its kind in the scope, from the scope's counter row,
+    conditional on nobody having taken it meanwhile; the counter also counts the live rows,
+    and moves in the same transaction as the row."""
     pk, sk = row_key(kind, scope, uuid)
     version = expected_version + len(records)
-    row = StateItem(pk, sk, kind=kind, body=state, version=version,
-                    due_shard=DUE_SHARD if due_at is not None else None, due_at=due_at)
-    row_condition = (StateItem.pk.does_not_exist() if expected_version == 0
-                     else StateItem.version == expected_version)
+    new_tasks = list(new_tasks)
+    fresh = expected_version == 0
+    seqs = _seqs(scope, ([kind] if fresh else []) + (["task"] if new_tasks else []))
+    was_live = bool(before and before.live)
+    live_delta = int(bool(place.live)) - int(was_live)
+    checks: list[type[Conflict]] = []   # what a failed condition check means, in order
     try:
         with TransactWrite(connection=transaction_connection()) as t:
+            if fresh and place.container:
+                c_kind, c_scope, c_uuid = place.container
+                t.condition_check(StateItem, *row_key(c_kind, c_scope, c_uuid),
+                                  condition=StateItem.accepting == True)  # noqa: E712
+                checks.append(ContainerClosed)
+            if place.children and before and before.accepting and not place.accepting:
+                for child in place.children:
+                    t.condition_check(StateItem, *counter_key(uuid, child),
+                                      condition=StateItem.live.does_not_exist()
+                                      | (StateItem.live == 0))
+                    checks.append(ChildrenAlive)
             for i, r in enumerate(records, start=expected_version + 1):
                 t.save(EventItem(stream_key(kind, uuid), i, type=r["type"], data=r["data"],
                                  at=r["at"]), condition=EventItem.stream.does_not_exist())
-            t.save(row, condition=row_condition)
+            live_key = list_key(scope, kind) if place.live else None
+            due_shard = DUE_SHARD if due_at is not None else None
+            if fresh:
+                seq = seqs[kind] + 1
+                t.save(StateItem(pk, sk, kind=kind, body=state, version=version,
+                                 due_shard=due_shard, due_at=due_at, status=place.status,
+                                 accepting=place.accepting, list_key=list_key(scope, kind),
+                                 live_key=live_key, ordinal=seq),
+                       condition=StateItem.pk.does_not_exist())
+                _count(t, scope, kind, seqs[kind], seq, live_delta)
+            else:
+                t.update(StateItem(pk, sk), actions=[
+                    StateItem.body.set(state), StateItem.version.set(version),
+                    *_set_or_remove((StateItem.due_shard, due_shard),
+                                    (StateItem.due_at, due_at), (StateItem.claimed, None),
+                                    (StateItem.attempts, None),
+                                    (StateItem.status, place.status),
+                                    (StateItem.accepting, place.accepting),
+                                    (StateItem.live_key, live_key))],
+                    condition=StateItem.version == expected_version)
+                if live_delta:
+                    _count(t, scope, kind, None, None, live_delta)
+            task_seq = seqs.get("task", 0)
+            for task in new_tasks:
+                task_seq += 1
+                t.save(StateItem(pk, f"task#{task['uuid']}", kind="task", body=task,
+                                 status=task.get("status"), list_key=list_key(scope, "task"),
+                                 ordinal=task_seq),
+                       condition=StateItem.pk.does_not_exist())
+            if new_tasks:
+                _count(t, scope, "task", seqs["task"], task_seq, 0)
             for task in tasks:
-                t.save(StateItem(pk, f"task#{task['uuid']}", kind="task", body=task))
+                t.update(StateItem(pk, f"task#{task['uuid']}"),
+                         actions=[StateItem.body.set(task), *_set_or_remove(
+                             (StateItem.status, task.get("status")))])
     except TransactWriteError as e:
         if _is_conditional_failure(e):
+            reasons = getattr(e, "cancellation_reasons", None) or []
+            for why, reason in zip(checks, reasons):
+                if reason is not None and reason.code == "ConditionalCheckFailed":
+                    raise why(f"{kind} {uuid}: {why.__doc__}") from e
             raise Conflict(f"{kind} {uuid} moved past version {expected_version}") from e
         raise
     return version
+
+
+def _set_or_remove(*pairs) -> list:
+    return [attr.remove() if value is None else attr.set(value) for attr, value in pairs]
+
+
+def _count(t: TransactWrite, scope: str, kind: str, seen: int | None, seq: int | None,
+           live_delta: int) -> None:
+    """Move the scope's counter of `kind`: to ordinal `seq` if nobody moved it past `seen`,
+    and by `live_delta` live rows."""
+    actions = [StateItem.kind.set("count"), StateItem.body.set(StateItem.body | {})]
+    condition = None
+    if seq is not None:
+        actions.append(StateItem.seq.set(seq))
+        condition = (StateItem.seq.does_not_exist() if not seen
+                     else StateItem.seq == seen)
+    if live_delta:
+        actions.append(StateItem.live.add(live_delta))
+    t.update(StateItem(*counter_key(scope, kind)), actions=actions, condition=condition)
 
 
 # A transaction cancelled because another one touched the same items at the same time is, for

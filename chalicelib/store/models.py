@@ -2,13 +2,18 @@
 
 `events`: the append-only log, one item per event, keyed (stream, version).
 `state`: everything that is read: one projection row per aggregate (its folded state, version,
-and when its next step is due), one row per task, and identity rows (organizations,
-workspaces, API clients). Reads are GetItem or Query; the sparse `due` index is what the tick
-queries, so it never scans.
+and when its next step is due), one row per task, one counter row per kind and scope, and
+identity rows (organizations, API clients). Reads are GetItem or Query, never a scan:
+- `due` (sparse): what the tick re-drives;
+- `listing`: every listed row of a kind in a scope, by its ordinal (1, 2, ... in creation
+  order, from the counter row), so page N of a list is one range of ordinals;
+- `live` (sparse): the rows of a kind in a scope that are still alive (a cluster not
+  TERMINATED), so live ones are found without reading the ended ones.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, NumberAttribute,
+                                 UnicodeAttribute)
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -39,6 +44,24 @@ class DueIndex(GlobalSecondaryIndex):
     due_at = NumberAttribute(range_key=True)
 
 
+class ListingIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "listing"
+        projection = AllProjection()
+
+    list_key = UnicodeAttribute(hash_key=True)     # "<scope>#<kind>"
+    ordinal = NumberAttribute(range_key=True)
+
+
+class LiveIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "live"
+        projection = AllProjection()
+
+    live_key = UnicodeAttribute(hash_key=True)     # "<scope>#<kind>" while alive, else absent
+    ordinal = NumberAttribute(range_key=True)
+
+
 class StateItem(Model):
     class Meta:
         table_name = "corral-state"
@@ -55,7 +78,20 @@ class StateItem(Model):
     due_at = NumberAttribute(null=True)
     claimed = NumberAttribute(null=True)          # version whose step a worker is running
     attempts = NumberAttribute(null=True)         # claims of that version's step so far
+    # Listed rows (aggregates and tasks): their place in the scope's list of their kind.
+    list_key = UnicodeAttribute(null=True)
+    live_key = UnicodeAttribute(null=True)
+    ordinal = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)          # the state's status, for query filters
+    # A container's row (a workspace): whether new children (clusters) may be created in it;
+    # a child's creation is conditional on it, in the same transaction.
+    accepting = BooleanAttribute(null=True)
+    # Counter rows ("count#<kind>" in a scope): ordinals given so far, and how many are alive.
+    seq = NumberAttribute(null=True)
+    live = NumberAttribute(null=True)
     due = DueIndex()
+    listing = ListingIndex()
+    alive = LiveIndex()
 
 
 MODELS = (EventItem, StateItem)
@@ -80,7 +116,8 @@ def configure() -> None:
     for m in MODELS:
         m.Meta.region = s.region
         m._connection = None
-    StateItem.due.Meta.model = StateItem
+    for index in (StateItem.due, StateItem.listing, StateItem.alive):
+        index.Meta.model = StateItem
 
 
 def create_tables() -> None:

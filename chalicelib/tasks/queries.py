@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from ..kernel.state import load
 from ..kernel.task import Task
-from ..store import aggregates
+from ..kernel.listing import ListQuery
+from ..store import aggregates, lists
 
 KIND = "task"
 
 
-def list_tasks(scope: str, resources: set[str] = frozenset(),
-               statuses: set[str] = frozenset()) -> list[Task]:
-    """The scope's tasks, oldest first, only for `resources` / in `statuses` when given."""
-    found = [t for t in (load(Task, r.state) for r in aggregates.list_rows(KIND, scope))
-             if (not resources or t.resource_uuid in resources)
-             and (not statuses or t.status.value in statuses)]
-    return sorted(found, key=lambda t: t.created_at)
+def list_page(scope: str, q: ListQuery) -> tuple[list[Task], int]:
+    """One page of the scope's tasks (oldest first unless q.descending) and how many match."""
+    return lists.list_page(KIND, scope, q, lambda data: load(Task, data))
+
+
+def query(resources: set[str], statuses: set[str], number: int, size: int,
+          descending: bool = False) -> ListQuery:
+    return ListQuery(number=number, size=size, descending=descending,
+                     statuses=frozenset(statuses),
+                     keep=(lambda t: t.resource_uuid in resources) if resources else None)
 
 
 def get_task(scope: str, task_uuid: str) -> Task | None:

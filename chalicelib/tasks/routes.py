@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..api.http import json_view, not_found, page, query
+from ..api.http import json_view, not_found, page_params, paged, query
 from ..api.shapes import render_task
 from ..identity.caller import caller
 from . import queries
@@ -24,9 +24,11 @@ def _scope() -> str:
 def list_tasks():
     scope = _scope()
     params = query(bp.current_request)
-    found = queries.list_tasks(scope, set(params.get("resourceUUID", [])),
-                               set(params.get("status", [])))
-    return page([render_task(t) for t in found], params)
+    number, size = page_params(params)
+    q = queries.query(set(params.get("resourceUUID", [])), set(params.get("status", [])),
+                      number, size, (params.get("order") or [""])[-1].upper() == "DESC")
+    found, total = queries.list_page(scope, q)
+    return paged([render_task(t) for t in found], total, number, size)
 
 
 @bp.route("/v1/tasks/{task_uuid}", methods=["GET"])

@@ -8,15 +8,15 @@ from ..kernel import clock, holds
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..kernel.state import load
-from ..store import aggregates
+from ..kernel.listing import ListQuery
+from ..store import aggregates, lists
 from . import machine as w
 from .machine import KIND, Workspace, WorkspaceSpec, WorkspaceStatus
 
 
 def create(org_uuid: str, spec: WorkspaceSpec) -> Workspace:
     """Request a workspace. Refused while another live workspace has the name."""
-    taken = [s for s in list_all(org_uuid)
-             if s.name == spec.name and s.status != WorkspaceStatus.TERMINATED]
+    taken = [s for s in live(org_uuid) if s.name == spec.name]
     if taken:
         raise DomainError(f"A workspace named {spec.name} already exists ({taken[0].uuid}, "
                           f"{taken[0].status.value}): choose another name, or remove that "
@@ -31,15 +31,21 @@ def get(org_uuid: str, ws_uuid: str) -> Workspace | None:
     return load(Workspace, row.state) if row else None
 
 
-def list_all(org_uuid: str) -> list[Workspace]:
-    found = [load(Workspace, r.state) for r in aggregates.list_rows(KIND, org_uuid)]
-    return sorted(found, key=lambda s: s.created_at)
+def live(org_uuid: str) -> list[Workspace]:
+    """The organization's workspaces that are not TERMINATED, oldest first (the removed ones
+    are not read)."""
+    return [load(Workspace, r.state) for r in aggregates.rows(KIND, org_uuid, live_only=True)]
+
+
+def list_page(org_uuid: str, q: ListQuery) -> tuple[list[Workspace], int]:
+    """One page of the organization's workspaces and how many match in all."""
+    return lists.list_page(KIND, org_uuid, q, lambda data: load(Workspace, data))
 
 
 def live_names(org_uuid: str, _container: str = "") -> list[str]:
     """Names of the organization's workspaces that are not TERMINATED (what its linked
     account still holds: registered with kernel.holds at wiring time)."""
-    return [s.name for s in list_all(org_uuid) if s.status != WorkspaceStatus.TERMINATED]
+    return [s.name for s in live(org_uuid)]
 
 
 def remove(org_uuid: str, ws_uuid: str) -> Workspace | None:

@@ -219,3 +219,15 @@ def next_step(s: Workspace) -> Step | None:
 def creation_failed(s: Workspace, reason: str, at: float) -> list:
     """A lasting AWS error fails a creation; anything later has nothing to fail."""
     return [WorkspaceFailed(reason, at)] if s.status in CREATING else []
+
+
+# ---- where a workspace stands among others -------------------------------------------------
+
+def accepts(s: Workspace) -> bool:
+    """Clusters are created only in a READY workspace; it stops being READY (its removal) only
+    while none of its clusters is alive, both checked where they are written."""
+    return s.status == S.READY
+
+
+def live(s: Workspace) -> bool:
+    return s.status != S.TERMINATED

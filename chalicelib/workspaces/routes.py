@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..api.http import body, invalid, json_view, not_found, page, query
+from ..api.http import body, invalid, json_view, not_found, paged, query
 from ..identity.caller import caller, organization_of
 from . import catalog, commands, scope, shapes
 
@@ -24,16 +24,9 @@ def create_workspace():
 @json_view
 def list_workspaces():
     c = caller(bp.current_request)
-    params = query(bp.current_request)
-    found = commands.list_all(c.organization_uuid)
-    if c.workspace_uuid:
-        found = [w for w in found if w.uuid == c.workspace_uuid]
-    for key, value in (("uuid", lambda w: w.uuid), ("name", lambda w: w.name),
-                       ("status", lambda w: w.status.value)):
-        wanted = set(params.get(key, []))
-        if wanted:
-            found = [w for w in found if value(w) in wanted]
-    return page([shapes.render(w) for w in found], params)
+    q = shapes.parse_list(query(bp.current_request), c.workspace_uuid)
+    found, total = commands.list_page(c.organization_uuid, q)
+    return paged([shapes.render(w) for w in found], total, q.number, q.size)
 
 
 @bp.route("/v1/workspaces/{ws_uuid}", methods=["GET"])

@@ -3,14 +3,15 @@ instance types offered in the workspace)."""
 from __future__ import annotations
 
 from ..api import validate
-from ..api.http import ApiError, invalid
+from ..api.http import ApiError, invalid, page_params
 from ..api.shapes import render_task
 from ..api.validate import string, tags
 from ..identity.caller import Caller
 from ..identity.organizations import Organization
+from ..kernel.listing import ListQuery
 from ..kernel.regions import REGIONS
 from ..kernel.times import iso
-from .machine import Workspace, WorkspaceSpec
+from .machine import Workspace, WorkspaceSpec, WorkspaceStatus
 
 
 def parse_create(c: Caller, org: Organization, b: dict) -> WorkspaceSpec:
@@ -42,6 +43,23 @@ def parse_create(c: Caller, org: Organization, b: dict) -> WorkspaceSpec:
                          custom_tags=custom_tags,
                          workspace_data={"kmsKeyArn": kms} if kms else {},
                          created_by=c.user_uuid or c.client_id or None)
+
+
+LIVE_STATUSES = frozenset(s.value for s in WorkspaceStatus if s != WorkspaceStatus.TERMINATED)
+
+
+def parse_list(params: dict, own: str | None = None) -> ListQuery:
+    """The SDK's list parameters: page, size and the filters uuid, name, status (each may
+    repeat). `own`: a workspace key sees its own workspace only."""
+    number, size = page_params(params)
+    uuids = frozenset(params.get("uuid", []))
+    if own:
+        uuids = (uuids & {own}) if uuids else frozenset({own})
+        uuids = uuids or frozenset({""})       # asked for another one: nothing
+    names = frozenset(params.get("name", []))
+    return ListQuery(number=number, size=size, statuses=frozenset(params.get("status", [])),
+                     uuids=uuids, live_statuses=LIVE_STATUSES,
+                     keep=(lambda w: w.name in names) if names else None)
 
 
 def render(ws: Workspace) -> dict:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from chalicelib.identity import organizations
 
 from .helpers import OTHER_ACCOUNT, account, org_headers, role_for
@@ -84,17 +86,22 @@ def test_bad_cloud_configs(platform):
 def test_unlinking_is_refused_while_any_cluster_of_the_organization_lives(platform):
     """Issue 8: after a workspace removal raced cluster creates, the workspace was TERMINATED
     with clusters RUNNING, and deleting the cloud config was then allowed (the removals then
-    retried forever, "not linked", while instances kept running). Here that outcome is made
-    directly; unlinking must still be refused while a cluster is not TERMINATED."""
+    retried forever, "not linked", while instances kept running). Here a removal decided as if
+    the workspace were empty is refused where it is written (the store checks the workspace's
+    live clusters in the same transaction), and unlinking is refused naming the cluster."""
     from chalicelib.engine import driver as engine
+    from chalicelib.kernel.errors import DomainError
     from chalicelib.workspaces import machine as w
 
     demo = platform.demo
     cluster = platform.create_cluster(name="left-running")
     platform.settle()
-    engine.execute(w.KIND, demo.organization.uuid, demo.workspace.uuid,
-                   lambda s: w.decide_remove(s, [], "t-race", platform.clock()))
+    with pytest.raises(DomainError):
+        engine.execute(w.KIND, demo.organization.uuid, demo.workspace.uuid,
+                       lambda s: w.decide_remove(s, [], "t-race", platform.clock()))
     platform.settle()
+    from chalicelib.workspaces import commands as workspaces
+    assert workspaces.get(demo.organization.uuid, demo.workspace.uuid).status.value == "READY"
     h = org_headers(platform, demo.organization)
     cc = organizations.get_organization(demo.organization.uuid).cloud_config_uuid
     refused = platform.request("DELETE", f"/v1/cloud-configs/{cc}", headers=h)

@@ -7,6 +7,7 @@ import uuid as uuidlib
 import pytest
 
 from chalicelib.identity import clients, organizations
+from chalicelib.kernel.listing import ListQuery
 from chalicelib.workspaces import commands as workspaces
 
 from .helpers import body, create, get, org_headers, workspace_headers
@@ -23,7 +24,7 @@ def post(platform, payload, headers=None):
 
 
 def count(platform) -> int:
-    return len(workspaces.list_all(platform.demo.organization.uuid))
+    return workspaces.list_page(platform.demo.organization.uuid, ListQuery())[1]
 
 
 @pytest.mark.parametrize("change, field", [
@@ -69,7 +70,7 @@ def test_an_unlinked_organization_is_told_to_link_first(platform):
     headers = platform.headers(client.client_id, secret)
     reply = post(platform, body(platform, cloudConfig={"uuid": str(uuidlib.uuid4())}), headers)
     assert reply.status_code == 409 and "link" in reply.json_body["message"].lower()
-    assert workspaces.list_all(org.uuid) == []
+    assert workspaces.list_page(org.uuid, ListQuery()) == ([], 0)
 
 
 def test_a_workspace_key_cannot_create_or_delete(platform):

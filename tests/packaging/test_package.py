@@ -180,8 +180,8 @@ def test_the_tables_match_the_models(resources):
 
     def keys(props):
         types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-        return [(k["AttributeName"], k["KeyType"], types[k["AttributeName"]])
-                for k in props["KeySchema"]]
+        return sorted(((k["AttributeName"], k["KeyType"], types[k["AttributeName"]])
+                       for k in props["KeySchema"]), key=lambda k: k[1])
 
     events, state = resources["EventsTable"], resources["StateTable"]
     for table in (events, state):
@@ -190,12 +190,17 @@ def test_the_tables_match_the_models(resources):
         assert table["DeletionPolicy"] == "Retain"
     assert keys(events["Properties"]) == [("stream", "HASH", "S"), ("version", "RANGE", "N")]
     assert keys(state["Properties"]) == [("pk", "HASH", "S"), ("sk", "RANGE", "S")]
-    (due,) = state["Properties"]["GlobalSecondaryIndexes"]
-    assert due["IndexName"] == StateItem.due.Meta.index_name
-    assert keys({"KeySchema": due["KeySchema"],
-                 "AttributeDefinitions": state["Properties"]["AttributeDefinitions"]}) == [
-        ("due_shard", "HASH", "S"), ("due_at", "RANGE", "N")]
-    assert due["Projection"] == {"ProjectionType": "ALL"}
+    # Every index the models query, with the same keys and projection.
+    declared = {i["IndexName"]: i for i in state["Properties"]["GlobalSecondaryIndexes"]}
+    models = {i.Meta.index_name: i for i in (StateItem.due, StateItem.listing, StateItem.alive)}
+    assert set(declared) == set(models)
+    for name, index in models.items():
+        schema = index._get_schema()
+        assert keys({"KeySchema": declared[name]["KeySchema"],
+                     "AttributeDefinitions": state["Properties"]["AttributeDefinitions"]}) == \
+            keys({"KeySchema": schema["key_schema"],
+                  "AttributeDefinitions": schema["attribute_definitions"]}), name
+        assert declared[name]["Projection"] == schema["projection"], name
     # The names config.json gives `chalice deploy` are the ones the template creates.
     config = json.loads((ROOT / ".chalice/config.json").read_text())
     env = config["stages"][STAGE]["environment_variables"]
@@ -284,7 +289,9 @@ def test_the_roles_grant_what_the_stack_creates(resources):
     assert not allows("dynamodb:DeleteItem", table("EventsTable"))  # events are never deleted
     assert allows("dynamodb:PutItem", table("EventsTable"))
     assert allows("dynamodb:Query", table("EventsTable"))
-    assert allows("dynamodb:Query", table("StateTable") + "/index/due")
+    for index in ("due", "listing", "live"):
+        assert allows("dynamodb:Query", table("StateTable") + f"/index/{index}")
+    assert allows("dynamodb:BatchGetItem", table("StateTable"))
     assert not allows("dynamodb:Scan", table("StateTable"))
     queue = account("sqs", _dev(props["WorkQueue"]["QueueName"]))
     for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",

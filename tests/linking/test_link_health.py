@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 
 from chalicelib.cloud import sessions
+from chalicelib.identity import organizations, users
 from chalicelib.kernel import config
 from chalicelib.linking import health
 from chalicelib.linking import links as linking
 from chalicelib.workspaces import catalog
 from tests import faults
+from tests.identity.helpers import Browser, signed_up_and_in, text
+
+from .helpers import OTHER_ACCOUNT, account, iam, role_for
 
 ROLE = "BodoPlatformUser"
 # A small instance-type list (listing a region's every type on moto takes over a second).
@@ -20,19 +24,19 @@ TYPES = {"InstanceTypes": [{"InstanceType": "c5.2xlarge", "VCpuInfo": {"DefaultV
                             "NetworkInfo": {"EfaSupported": False}}]}
 
 
-def set_trust(platform, external_id: str) -> None:
+def set_trust(iam_client, external_id: str) -> None:
+    """The customer changes the role's trust policy (UpdateAssumeRolePolicy)."""
     trust = linking.trust_policy(config.get().platform_account_id, external_id)
-    platform.customer("iam").update_assume_role_policy(RoleName=ROLE,
-                                                       PolicyDocument=json.dumps(trust))
+    iam_client.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(trust))
 
 
 def break_trust(platform) -> None:
-    """The customer's role now asks for another External ID (as if made for someone else)."""
-    set_trust(platform, "0" * 48)
+    """The demo's role now asks for another External ID (as if made for someone else)."""
+    set_trust(platform.customer("iam"), "0" * 48)
 
 
 def fix_trust(platform) -> None:
-    set_trust(platform, platform.demo.organization.external_id)
+    set_trust(platform.customer("iam"), platform.demo.organization.external_id)
 
 
 def settings(platform) -> dict:
@@ -171,28 +175,21 @@ def test_a_failed_check_is_shared_by_every_process(platform):
 
 
 def test_the_settings_page_shows_the_failure_and_its_reason(platform):
-    from chalicelib.identity import users
-    from tests.identity.helpers import Browser, signed_up_and_in, text
-
-    from .helpers import OTHER_ACCOUNT, account, iam, role_for
     b = Browser(platform)
     signed_up_and_in(b, "grace@example.com")
-    org_uuid = users.find_by_email("grace@example.com").organization_uuid
-    org = __import__("chalicelib.identity.organizations", fromlist=["x"]).get_organization(
-        org_uuid)
+    org = organizations.get_organization(
+        users.find_by_email("grace@example.com").organization_uuid)
     creds = account()
     arn = role_for(org, creds)
     linking.link_manually(org, OTHER_ACCOUNT, arn, "us-east-1")
     assert 'id="status">link failing' not in text(b.get("/settings"))
 
-    iam(creds).update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(
-        linking.trust_policy(config.get().platform_account_id, "0" * 48)))
+    set_trust(iam(creds), "0" * 48)
     platform.clock.advance(health.CHECK_EVERY_SECONDS + 1)
     page = text(b.get("/settings"))
     assert 'id="status">link failing' in page and 'id="status">ready' not in page
     assert "AccessDenied" in page and "sts:AssumeRole" in page and arn in page
 
-    iam(creds).update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(
-        linking.trust_policy(config.get().platform_account_id, org.external_id)))
+    set_trust(iam(creds), org.external_id)
     platform.clock.advance(health.RECHECK_FAILED_SECONDS + 1)
     assert 'id="status">link failing' not in text(b.get("/settings"))

@@ -8,11 +8,14 @@ from types import ModuleType
 from .clusters import commands as cluster_commands
 from .clusters import machine as cluster_machine
 from .clusters import steps as cluster_steps
+from .cloud import sessions
 from .engine import registry
 from .image_shares import machine as share_machine
 from .image_shares import steps as share_steps
 from .kernel import holds
+from .linking import health as link_health
 from .store import models
+from .workspaces import catalog
 from .workspaces import commands as workspace_commands
 from .workspaces import machine as workspace_machine
 from .workspaces import steps as workspace_steps
@@ -47,4 +50,8 @@ def wire() -> None:
     holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)
     holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
+    # A call through a customer's link that AWS refuses has the link checked at once; a link
+    # that fails its check ends what was cached through it.
+    sessions.watch("linking", link_health.refused)
+    link_health.on_failure("catalog", catalog.forget_link)
     models.configure()

@@ -2,7 +2,9 @@
 check that the link really works before it is saved, and "create role for me".
 
 An organization links one account. The link is also what the SDK calls a cloud config: it gets
-a stable uuid on the organization record the first time it is made.
+a stable uuid on the organization record the first time it is made. Once saved, the link is
+checked again every few minutes and after any refusal (linking.health); Settings shows how it
+stands.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from ..cloud.sessions import Link, call, customer_client, keys_client, platform_
 from ..identity import organizations
 from ..identity.organizations import Organization
 from ..image_shares import commands as image_shares
-from ..kernel import clock, config, holds
+from ..kernel import config, holds
 from ..kernel.errors import CloudError
 from ..kernel.regions import REGIONS
+from . import health
 
 log = logging.getLogger("corral.linking")
 
@@ -40,31 +43,17 @@ class LinkError(Exception):
         self.conflict = conflict
 
 
-LINK_TTL_SECONDS = 60
-_links: dict[str, tuple[Link, float]] = {}
-
-
 def link_for(organization_uuid: str) -> Link:
-    """The organization's link, read at most once a minute per process (every step needs it;
-    a re-linked account is picked up within the minute)."""
-    cached = _links.get(organization_uuid)
-    if cached and cached[1] > clock.now():
-        return cached[0]
-    org = organizations.get_organization(organization_uuid)
-    if org is None or not org.linked:
-        raise CloudError("AccountNotLinked", "the organization has no linked AWS account; "
-                         "link one in Settings first", transient=False)
-    link = Link(org.role_arn, org.external_id, org.account_id)
-    _links[organization_uuid] = (link, clock.now() + LINK_TTL_SECONDS)
-    return link
+    """The organization's link to act through (every step needs it). Its health is checked
+    every few minutes and at once after a refusal (linking.health): raises CloudError
+    AccountNotLinked when there is none, LinkFailed (AWS's reason) when it failed its last
+    check. A re-linked account is picked up within the minute."""
+    return health.usable(organization_uuid)
 
 
 def forget(organization_uuid: str | None = None) -> None:
-    """Drop the cached link of one organization (unlinked), or all of them (tests)."""
-    if organization_uuid is None:
-        _links.clear()
-    else:
-        _links.pop(organization_uuid, None)
+    """Drop what is known of one organization's link (unlinked), or of all of them (tests)."""
+    health.forget(organization_uuid)
 
 
 POLICY_ACCOUNT = "481633624848"   # the platform account named in the file (image ownership)
@@ -172,8 +161,8 @@ def link_manually(org: Organization, account_id: str, role_arn: str,
         raise LinkError(f"This organization's workspaces run in account {current.account_id} "
                         f"({_in_use(live)}): remove them before linking another account.",
                         "accountId", conflict=True)
-    _links.pop(org.uuid, None)
     linked = organizations.save_link(org, account_id, role_arn, region)
+    health.passed(Link(role_arn, org.external_id, account_id, owner=org.uuid))
     log.info("organization %s linked account %s", org.uuid, account_id)
     image_shares.start(linked)
     return linked
@@ -284,8 +273,16 @@ def settings_view(org_uuid: str) -> dict:
     if org is None:
         raise LookupError(org_uuid)
     shares, ready = image_shares.status(org_uuid), image_shares.ready(org_uuid)
+    check = None
+    if org.linked:
+        try:
+            check = health.current(org_uuid)[1]   # checked now when its last check is due
+        except CloudError:   # unlinked meanwhile
+            check = None
     return {"externalId": org.external_id,
             "platformAccountId": config.get().platform_account_id,
             "accountId": org.account_id, "roleArn": org.role_arn, "region": org.region,
             "cloudConfigUUID": org.cloud_config_uuid if org.linked else None,
-            "amiShare": shares, "ready": bool(org.linked and ready)}
+            "link": check.render() if check else None,
+            "amiShare": shares, "ready": bool(org.linked and ready and check
+                                              and check.ok is not False)}

@@ -1,17 +1,22 @@
 """What a workspace can launch: the Bodo versions (images shared with the customer's account)
 and the instance types of its region. Both are read from the customer's own account; when that
-is impossible the reason is said, as the manual does, instead of an empty list."""
+is impossible the reason is said, as the manual does, instead of an empty list.
+
+The instance types are cached per link for an hour, unless the link fails its check first
+(linking.health calls `forget_link`): a link that failed is refused with its reason, never
+answered from the cache."""
 from __future__ import annotations
 
 import threading
 
 from ..cloud import images, instance_types
-from ..cloud.sessions import customer_client
-from ..identity.organizations import get_organization
+from ..cloud.sessions import Link, customer_client
 from ..image_shares import commands as image_shares
 from ..kernel import clock, config
 from ..kernel.errors import CloudError, DomainError
 from ..kernel.regions import REGIONS
+from ..kernel.times import iso
+from ..linking.health import LinkFailed
 from ..linking.links import link_for
 from .machine import Workspace
 
@@ -20,11 +25,29 @@ _lock = threading.Lock()
 _types: dict[tuple, tuple[float, list]] = {}
 
 
-def _ec2(ws: Workspace, what: str):
+def _link(ws: Workspace, what: str) -> Link:
     try:
-        return customer_client(link_for(ws.organization_uuid), "ec2", ws.region)
+        return link_for(ws.organization_uuid)
     except CloudError as e:
         raise DomainError(_credentials_problem(e, what)) from e
+
+
+def _ec2(ws: Workspace, what: str, link: Link | None = None):
+    link = link or _link(ws, what)
+    try:
+        return customer_client(link, "ec2", ws.region)
+    except CloudError as e:
+        raise _refusal(ws, e, what) from e
+
+
+def _refusal(ws: Workspace, e: CloudError, what: str) -> DomainError:
+    """Why a call through the link failed: the link's own failure when the refusal made it
+    fail its check (it is checked at once), else AWS's answer to the call."""
+    try:
+        link_for(ws.organization_uuid)
+    except CloudError as failed:
+        e = failed
+    return DomainError(_credentials_problem(e, what))
 
 
 # The manual's notes under "Creating Clusters", said where the list would have been.
@@ -39,6 +62,13 @@ def _credentials_problem(e: CloudError, what: str) -> str:
         return (f"The {what} cannot be listed: no AWS account is linked to this organization "
                 "yet. Enter the AWS credentials (account id, role ARN and region) in Settings"
                 f"{grant}.")
+    if isinstance(e, LinkFailed):
+        when = f" at {iso(e.checked_at)}" if e.checked_at else ""
+        return (f"The {what} cannot be listed: the link to your AWS account {e.account_id} "
+                f"failed its check{when} ({e.reason}): the AWS credentials in Settings are not "
+                "entered properly or are not valid. Fix the role in your account (check "
+                f"the role ARN, its trust policy and the External ID){grant}; Settings shows "
+                "the link's status and turns green once its next check passes.")
     return (f"The {what} cannot be listed: the AWS credentials in Settings are not entered "
             f"properly or are not valid (the platform cannot act in your account: {e.reason}). "
             "Go back to Settings and complete them with valid credentials (check the role ARN, "
@@ -78,7 +108,7 @@ def bodo_versions(ws: Workspace) -> list[images.Image]:
     try:
         found = images.shared_with_customer(ec2, config.get().platform_account_id)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e, BODO_VERSIONS)) from e
+        raise _refusal(ws, e, BODO_VERSIONS) from e
     if not found:
         raise DomainError(_not_shared_problem(ws))
     return found
@@ -92,26 +122,24 @@ def image_for(ws: Workspace, bodo_version: str | None) -> images.Image | None:
     return next((i for i in versions if i.bodo_version == bodo_version), None)
 
 
-def _types_key(ws: Workspace) -> tuple:
+def _types_key(link: Link, ws: Workspace) -> tuple:
     """Cached per link, not per account: another organization's role in the same account
     must not stand in for this one's (whose credentials may be wrong)."""
-    org = get_organization(ws.organization_uuid)
-    if org is None:
-        return ("", "", "", ws.region)
-    return (org.account_id or "", org.role_arn or "", org.external_id, ws.region)
+    return (link.account_id, link.role_arn, link.external_id, ws.region)
 
 
 def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
-    key = _types_key(ws)
+    link = _link(ws, INSTANCE_TYPES)   # a link that failed its check is refused first
+    key = _types_key(link, ws)
     with _lock:
         cached = _types.get(key)
         if cached and cached[0] > clock.now():
             return cached[1]
-    ec2 = _ec2(ws, INSTANCE_TYPES)
+    ec2 = _ec2(ws, INSTANCE_TYPES, link)
     try:
         found = instance_types.offered(ec2)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e, INSTANCE_TYPES)) from e
+        raise _refusal(ws, e, INSTANCE_TYPES) from e
     with _lock:
         _types[key] = (clock.now() + TYPES_TTL_SECONDS, found)
     return found
@@ -119,16 +147,24 @@ def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
 
 def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | None:
     """One offered type by name (one small call, not the whole list), or None."""
-    key = _types_key(ws)
+    link = _link(ws, INSTANCE_TYPES)
     with _lock:
-        cached = _types.get(key)
+        cached = _types.get(_types_key(link, ws))
     if cached and cached[0] > clock.now():
         return next((t for t in cached[1] if t.name == name), None)
     try:
-        found = instance_types.describe(_ec2(ws, INSTANCE_TYPES), name)
+        found = instance_types.describe(_ec2(ws, INSTANCE_TYPES, link), name)
     except CloudError as e:
-        raise DomainError(_credentials_problem(e, INSTANCE_TYPES)) from e
+        raise _refusal(ws, e, INSTANCE_TYPES) from e
     return found if found and found.vcpus >= 2 else None
+
+
+def forget_link(link: Link) -> None:
+    """Drop what was cached through `link` (it failed its check)."""
+    with _lock:
+        for key in [k for k in _types if k[:3] == (link.account_id, link.role_arn,
+                                                   link.external_id)]:
+            del _types[key]
 
 
 def forget() -> None:

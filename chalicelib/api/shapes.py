@@ -7,5 +7,5 @@ from ..kernel.times import iso
 
 def render_task(t: Task) -> dict:
     return {"uuid": t.uuid, "operation": t.operation, "resourceUUID": t.resource_uuid,
-            "status": t.status.value, "details": list(t.details),
+            "status": t.status.value, "details": list(t.shown_details),
             "createdAt": iso(t.created_at), "updatedAt": iso(t.updated_at)}

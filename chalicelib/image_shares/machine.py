@@ -33,7 +33,6 @@ BACKOFF_MAX_SECONDS = 900       # a failed region is retried at least every 15 m
 REVERIFY_SECONDS = 3600         # a SHARED share's next look for new images is due (the tick)
                                 # within the hour; a delayed queue message (at most 15
                                 # minutes) may look sooner: a look is cheap (see steps)
-KEPT_TASKS = 5                  # the row keeps the latest tasks; every task has its own row too
 
 
 def backoff(attempts: int) -> float:
@@ -125,7 +124,7 @@ class ImageShare(CarriesTasks):
 
     def share_task(self, task_uuid: str, detail: str, at: float) -> "ImageShare":
         return self.open_task(task_uuid, SHARE_IMAGES, at, "Superseded by a newer share request",
-                              details=(detail,), keep=KEPT_TASKS)
+                              details=(detail,))
 
 
 # ---- folding ------------------------------------------------------------------------------

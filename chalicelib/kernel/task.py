@@ -28,6 +28,12 @@ class TaskMove(str, Enum):
 
 TERMINAL = frozenset({TaskStatus.FINISHED, TaskStatus.FAILED})
 
+# Nothing grows without bound in a row (DynamoDB's items end at 400 KB): a task keeps its
+# first detail line (what it set out to do) and the latest ones, counting those it let go; an
+# aggregate's state carries its latest tasks (each task has its own row, read by /v1/tasks).
+MAX_DETAILS = 40
+KEPT_TASKS = 5
+
 # (status, move) -> new status. PROGRESS on a NEW task starts it: the first step is the start.
 TRANSITIONS: dict[tuple[TaskStatus, TaskMove], TaskStatus] = {
     (TaskStatus.NEW, TaskMove.START): TaskStatus.INPROGRESS,
@@ -50,6 +56,7 @@ class Task:
     details: tuple[str, ...] = field(default_factory=tuple)
     created_at: float = 0.0
     updated_at: float = 0.0
+    details_dropped: int = 0      # detail lines let go (between the first and the latest)
 
     def move(self, move: TaskMove, detail: str | None, at: float) -> "Task":
         if self.status in TERMINAL:
@@ -57,8 +64,20 @@ class Task:
             status = self.status
         else:
             status = TRANSITIONS[(self.status, move)]
-        details = self.details + ((detail,) if detail else ())
-        return replace(self, status=status, details=details, updated_at=at)
+        details, dropped = self.details + ((detail,) if detail else ()), self.details_dropped
+        if len(details) > MAX_DETAILS:
+            over = len(details) - MAX_DETAILS
+            details, dropped = details[:1] + details[1 + over:], dropped + over
+        return replace(self, status=status, details=details, details_dropped=dropped,
+                       updated_at=at)
+
+    @property
+    def shown_details(self) -> tuple[str, ...]:
+        """The details as a reader sees them: where lines were let go, a line says how many."""
+        if not self.details_dropped:
+            return self.details
+        return (self.details[:1] + (f"... {self.details_dropped} earlier detail line(s) "
+                                    f"not kept ...",) + self.details[1:])
 
 
 C = TypeVar("C", bound="CarriesTasks")
@@ -74,7 +93,7 @@ class CarriesTasks:
         return self.tasks[-1] if self.tasks else None
 
     def open_task(self: C, task_uuid: str, operation: str, at: float, ends_open: str,
-                  details: tuple[str, ...] = (), keep: int | None = None) -> C:
+                  details: tuple[str, ...] = (), keep: int = KEPT_TASKS) -> C:
         """Start a new task (the last one). A task still open before it fails with
         `ends_open` (a removal cancels a creation, a newer request supersedes an older one).
         `keep`: how many of the latest tasks the state carries (every task has its own row)."""
@@ -84,7 +103,7 @@ class CarriesTasks:
         task = Task(task_uuid, operation, getattr(self, "uuid"), created_at=at, updated_at=at,
                     details=details)
         tasks = s.tasks + (task,)
-        return replace(s, tasks=tasks[-keep:] if keep else tasks)
+        return replace(s, tasks=tasks[-keep:])
 
     def with_task(self: C, move: TaskMove, detail: str | None, at: float) -> C:
         """Move the last task (a state without tasks is returned as it is)."""

@@ -10,7 +10,7 @@ from chalicelib.image_shares.machine import ShareStatus as S
 from chalicelib.image_shares.machine import Step
 from chalicelib.kernel.events import from_record, to_record
 from chalicelib.kernel.state import dump, fold, load
-from chalicelib.kernel.task import TaskStatus
+from chalicelib.kernel.task import KEPT_TASKS, TaskStatus
 
 SID, ORG, ACCOUNT, OTHER = "s" * 8, "o" * 8, "210987654321", "123456789012"
 
@@ -102,7 +102,7 @@ def test_tasks_kept_in_the_row_are_bounded():
     events = [requested()]
     for i in range(12):
         events.append(requested(task=f"t{i + 2}", at=float(i + 1), retry=True))
-    assert len(fold(m.evolve, events).tasks) == m.KEPT_TASKS
+    assert len(fold(m.evolve, events).tasks) == KEPT_TASKS
 
 
 def test_state_and_events_round_trip():

@@ -36,8 +36,8 @@ class Call:
     operation: str      # "DescribeInstances", ...
     label: Label        # resolved when read: a worker's label is named after its step later
     seconds: float
-    count: int | None = None          # Query/Scan: items returned
-    scanned: int | None = None        # Query/Scan: items read
+    count: int | None = None          # Query/Scan/GetItem/BatchGetItem: items returned
+    scanned: int | None = None        # the same: items read
     error: str | None = None          # the error code, for a call that failed
     detail: str = ""                  # DynamoDB: which kind of row ("cluster row", ...)
 
@@ -117,8 +117,13 @@ def _hook(self, operation_name, api_params):
     finally:
         call.seconds = time.perf_counter() - started
         rec.calls.append(call)
-    if isinstance(reply, dict) and "ScannedCount" in reply:
-        call.count, call.scanned = reply.get("Count"), reply.get("ScannedCount")
+    if isinstance(reply, dict):
+        if "ScannedCount" in reply:
+            call.count, call.scanned = reply.get("Count"), reply.get("ScannedCount")
+        elif operation_name == "GetItem":
+            call.count = call.scanned = int("Item" in reply)
+        elif operation_name == "BatchGetItem":
+            call.count = call.scanned = sum(len(v) for v in reply.get("Responses", {}).values())
     return reply
 
 

@@ -3,7 +3,7 @@ what notices when a change breaks them. Figures are printed by the benchmarks, n
 here, and timings least of all."""
 from __future__ import annotations
 
-from bench import api_calls, tick
+from bench import api_calls, lists, tick
 
 
 def test_api_calls_benchmark_runs():
@@ -35,3 +35,13 @@ def test_tick_benchmark_runs():
     lines: list[str] = []
     tick.report(rows, scans, skipped, out=lines.append)
     assert any("RUNNING" in line for line in lines)
+
+
+def test_lists_benchmark_runs():
+    figures = lists.measure(ended=30, live=5, runs=1)
+    # Every page read both ways gave the same clusters (measure checks), and the whole list's
+    # pages read one page of items.
+    assert all(f.items <= lists.SIZE + 1 for f in figures if f.request.endswith("all"))
+    lines: list[str] = []
+    lists.report(figures, out=lines.append)
+    assert any("target <= 2x" in line for line in lines)

@@ -17,6 +17,10 @@ E = TypeVar("E")
 
 def event(cls: type[E]) -> type[E]:
     """Make `cls` a frozen dataclass and register it under its class name."""
+    if not cls.__doc__:
+        # Else dataclass() works out a docstring from the class's signature (inspect.signature),
+        # a good share of the time every event takes to define at import.
+        cls.__doc__ = f"The {cls.__name__} event."
     cls = dataclasses.dataclass(frozen=True)(cls)
     if cls.__name__ in _REGISTRY:
         raise TypeError(f"duplicate event name {cls.__name__}")

@@ -3,7 +3,7 @@ what notices when a change breaks them. Figures are printed by the benchmarks, n
 here, and timings least of all."""
 from __future__ import annotations
 
-from bench import api_calls, tick
+from bench import api_calls, imports, tick
 
 
 def test_api_calls_benchmark_runs():
@@ -35,3 +35,14 @@ def test_tick_benchmark_runs():
     lines: list[str] = []
     tick.report(rows, scans, skipped, out=lines.append)
     assert any("RUNNING" in line for line in lines)
+
+
+def test_imports_benchmark_runs():
+    results = imports.measure(runs=1)
+    assert len(results) == 2
+    for times in results.values():
+        assert set(times) == set(imports.STATEMENTS) and all(len(t) == 1 for t in times.values())
+    lines: list[str] = []
+    imports.report(results, out=lines.append)
+    text = "\n".join(lines)
+    assert "import app" in text and "target at most 1.5x" in text

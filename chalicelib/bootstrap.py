@@ -8,6 +8,7 @@ from typing import Callable
 
 from .clusters import commands as cluster_commands
 from .clusters import machine as cluster_machine
+from .clusters import schedule as cluster_schedule
 from .engine import registry
 from .image_shares import machine as share_machine
 from .kernel import holds
@@ -34,10 +35,12 @@ def _share_steps(step, state):
 
 
 def _machine(machine: ModuleType, state_class: type, run: Callable,
-             failed=None) -> registry.Machine:
+             failed=None, not_before=None) -> registry.Machine:
     extra = {"retrying": machine.retrying} if hasattr(machine, "retrying") else {}
     if failed:
         extra["failed"] = failed
+    if not_before:
+        extra["not_before"] = not_before
     return registry.Machine(kind=machine.KIND, state_class=state_class, evolve=machine.evolve,
                             allows=machine.allows, next_step=machine.next_step, run=run,
                             **extra)
@@ -45,7 +48,7 @@ def _machine(machine: ModuleType, state_class: type, run: Callable,
 
 MACHINES = (
     _machine(cluster_machine, cluster_machine.Cluster, _cluster_steps,
-             failed=cluster_machine.launch_failed),
+             failed=cluster_machine.launch_failed, not_before=cluster_schedule.not_before),
     _machine(workspace_machine, workspace_machine.Workspace, _workspace_steps,
              failed=workspace_machine.creation_failed),
     _machine(share_machine, share_machine.ImageShare, _share_steps),

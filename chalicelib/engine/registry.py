@@ -19,6 +19,10 @@ def _nothing_fails(state, reason, at) -> list:
     return []
 
 
+def _at_once(state) -> float | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Machine:
     kind: str
@@ -32,6 +36,9 @@ class Machine:
     # (state, reason, at) -> the events that end the state FAILED when a step keeps failing
     # (a launch), or none when it can only be retried (a teardown)
     failed: Callable[[Any, str, float], list] = field(default=_nothing_fails)
+    # (state) -> the time before which its pending step would find nothing new (the first
+    # look at a booting fleet), or None: the step is then queued to run at that time
+    not_before: Callable[[Any], float | None] = field(default=_at_once)
 
     def load(self, data: dict) -> Any:
         return serial.load(self.state_class, data)

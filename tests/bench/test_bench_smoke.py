@@ -3,7 +3,7 @@ what notices when a change breaks them. Figures are printed by the benchmarks, n
 here, and timings least of all."""
 from __future__ import annotations
 
-from bench import api_calls, imports, tick
+from bench import api_calls, imports, readiness, tick
 
 
 def test_api_calls_benchmark_runs():
@@ -46,3 +46,12 @@ def test_imports_benchmark_runs():
     imports.report(results, out=lines.append)
     text = "\n".join(lines)
     assert "import app" in text and "target at most 1.5x" in text
+
+
+def test_readiness_benchmark_runs():
+    now = readiness.measure(boot=60, step=15)
+    assert now.status == "RUNNING" and now.looks
+    lines: list[str] = []
+    readiness.report(now, None, out=lines.append)
+    text = "\n".join(lines)
+    assert "looks now" in text and "target at most 4" in text

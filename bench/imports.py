@@ -11,6 +11,9 @@ turn's ratio. Two conditions:
   come from their bytecode). Issue 8's 1.9x was measured this way.
 - with bytecode cached for every module (PYTHONPYCACHEPREFIX in a temporary folder, written
   by one warm-up run): Python's default after a first run.
+- with no bytecode for any module (PYTHONDONTWRITEBYTECODE=1 and an empty PYTHONPYCACHEPREFIX):
+  what a Lambda cold start does with the package `chalice package` builds, which carries
+  sources only, boto3 and botocore included (requirements.txt vendors them).
 
 It also lists which of the heavy, HTTP-only modules (templates, password hashing, JWT and the
 `cryptography` PyJWT pulls in when it is installed) each entry point loads."""
@@ -30,30 +33,32 @@ TARGET = 1.5
 BEFORE = 1.9            # issue 8, measured before the HTTP-only modules were made lazy
 STATEMENTS = {"boto3": "import boto3", "app": "import app",
               "worker + tick": "import handlers.worker, handlers.tick"}
-HEAVY = ("jinja2", "argon2", "jwt", "cryptography", "chalicelib.web.pages",
-         "chalicelib.clusters.steps", "chalicelib.cloud.fleet")
+HEAVY = ("jinja2", "argon2", "jwt", "cryptography", "chalicelib.clusters.steps",
+         "chalicelib.cloud.fleet")
 
 
-def _env(bytecode_dir: str | None) -> dict[str, str]:
+def _env(bytecode_dir: str | None, write: bool = True) -> dict[str, str]:
     env = dict(os.environ)
     if bytecode_dir is not None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if not write:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["PYTHONPYCACHEPREFIX"] = bytecode_dir
     return env
 
 
-def _run(statement: str, env: dict[str, str]) -> float:
+def _run(statement: str, env: dict[str, str], root: Path = ROOT) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", statement], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-c", statement], cwd=root, env=env, check=True)
     return time.perf_counter() - started
 
 
-def time_imports(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+def time_imports(runs: int, env: dict[str, str], root: Path = ROOT) -> dict[str, list[float]]:
     """Seconds per fresh-process import, `runs` turns of every statement."""
     times: dict[str, list[float]] = {name: [] for name in STATEMENTS}
     for _ in range(runs):
         for name, statement in STATEMENTS.items():
-            times[name].append(_run(statement, env))
+            times[name].append(_run(statement, env, root))
     return times
 
 
@@ -70,13 +75,17 @@ def ratio(times: dict[str, list[float]], name: str) -> float:
     return statistics.median(a / b for a, b in zip(times[name], times["boto3"]))
 
 
-def measure(runs: int = 10) -> dict[str, dict[str, list[float]]]:
-    with tempfile.TemporaryDirectory(prefix="corral-bytecode-") as bytecode:
+def measure(runs: int = 10, root: Path = ROOT) -> dict[str, dict[str, list[float]]]:
+    """`root`: the source tree to import from (another checkout, to compare)."""
+    with tempfile.TemporaryDirectory(prefix="corral-bytecode-") as bytecode, \
+            tempfile.TemporaryDirectory(prefix="corral-no-bytecode-") as empty:
         cached = _env(bytecode)
         for statement in STATEMENTS.values():   # write every module's bytecode once
-            _run(statement, cached)
-        return {"as this environment runs Python": time_imports(runs, _env(None)),
-                "bytecode cached for every module": time_imports(runs, cached)}
+            _run(statement, cached, root)
+        return {"as this environment runs Python": time_imports(runs, _env(None), root),
+                "bytecode cached for every module": time_imports(runs, cached, root),
+                "no bytecode for any module (a Lambda cold start on chalice's package)":
+                    time_imports(max(1, runs // 2), _env(empty, write=False), root)}
 
 
 def report(results: dict[str, dict[str, list[float]]], out=print) -> None:

@@ -39,7 +39,7 @@ def test_tick_benchmark_runs():
 
 def test_imports_benchmark_runs():
     results = imports.measure(runs=1)
-    assert len(results) == 2
+    assert len(results) == 3
     for times in results.values():
         assert set(times) == set(imports.STATEMENTS) and all(len(t) == 1 for t in times.values())
     lines: list[str] = []

@@ -303,12 +303,13 @@ def _report_poll(r: Result, out) -> None:
     if r.poll_tick:
         out("  the tick that re-drove it here: " + ", ".join(
             f"{svc}:{op} {n}" for (svc, op), n in sorted(Counter(c.key for c in r.poll_tick).items())))
-    from chalicelib.kernel import config
-    every = config.get().poll_seconds
+    from bench.readiness import configured_schedule, looks_until
+    from chalicelib.clusters.machine import READINESS_TIMEOUT_SECONDS, poll_offsets
+    schedule, _ = configured_schedule()   # the production schedule (bench/readiness.py)
     base, minimum = sum(r.second.ops().values()), sum(_min_ops(1).values())
     for boot in (60, 120, 180):
-        extra = boot // every
-        out(f"  nodes ready after {boot:>3} s, a poll every {every} s: +{extra:<2} polls = "
+        extra = looks_until(poll_offsets(schedule), boot, READINESS_TIMEOUT_SECONDS)[0] - 1
+        out(f"  nodes ready after {boot:>3} s (bench/readiness.py's schedule): +{extra:<2} polls = "
             f"+{extra * per_poll:<3} calls; second cluster {base + extra * per_poll} calls = "
             f"{(base + extra * per_poll) / minimum:.1f}x the minimum")
 

@@ -4,42 +4,60 @@ app.py and the handlers call `wire()`; nothing else knows every concept."""
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Callable
 
 from .clusters import commands as cluster_commands
 from .clusters import machine as cluster_machine
-from .clusters import steps as cluster_steps
+from .clusters import schedule as cluster_schedule
 from .cloud import sessions
 from .engine import registry
 from .image_shares import machine as share_machine
-from .image_shares import steps as share_steps
 from .kernel import holds
 from .linking import health as link_health
 from .store import models
 from .workspaces import catalog
 from .workspaces import commands as workspace_commands
 from .workspaces import machine as workspace_machine
-from .workspaces import steps as workspace_steps
 
 
-def _machine(machine: ModuleType, state_class: type, steps: ModuleType,
-             failed=None) -> registry.Machine:
+# Each concept's steps (its side effects, and the cloud adapters they use) are imported when the
+# first step runs: only the worker runs steps, so the HTTP app never loads them.
+def _cluster_steps(step, state):
+    from .clusters import steps
+    return steps.run(step, state)
+
+
+def _workspace_steps(step, state):
+    from .workspaces import steps
+    return steps.run(step, state)
+
+
+def _share_steps(step, state):
+    from .image_shares import steps
+    return steps.run(step, state)
+
+
+def _machine(machine: ModuleType, state_class: type, run: Callable,
+             failed=None, not_before=None) -> registry.Machine:
     extra = {name: getattr(machine, name) for name in ("retrying", "live", "accepts", "container")
              if hasattr(machine, name)}
     if hasattr(machine, "CONTAINER_KIND"):
         extra["container_kind"] = machine.CONTAINER_KIND
     if failed:
         extra["failed"] = failed
+    if not_before:
+        extra["not_before"] = not_before
     return registry.Machine(kind=machine.KIND, state_class=state_class, evolve=machine.evolve,
-                            allows=machine.allows, next_step=machine.next_step, run=steps.run,
+                            allows=machine.allows, next_step=machine.next_step, run=run,
                             **extra)
 
 
 MACHINES = (
-    _machine(cluster_machine, cluster_machine.Cluster, cluster_steps,
-             failed=cluster_machine.launch_failed),
-    _machine(workspace_machine, workspace_machine.Workspace, workspace_steps,
+    _machine(cluster_machine, cluster_machine.Cluster, _cluster_steps,
+             failed=cluster_machine.launch_failed, not_before=cluster_schedule.not_before),
+    _machine(workspace_machine, workspace_machine.Workspace, _workspace_steps,
              failed=workspace_machine.creation_failed),
-    _machine(share_machine, share_machine.ImageShare, share_steps),
+    _machine(share_machine, share_machine.ImageShare, _share_steps),
 )
 
 

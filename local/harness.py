@@ -21,7 +21,7 @@ from chalicelib.workspaces import catalog
 
 from . import seed, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
-from .moto_ext import install
+from .moto_ext import boot_time, install
 
 REGION = "us-east-1"
 SETTLE_HORIZON_SECONDS = 1800
@@ -46,9 +46,14 @@ def _share_service_models() -> None:
 
 
 class Platform:
-    def __init__(self, start: float | None = None):
+    def __init__(self, start: float | None = None, boot_seconds: float = 0):
+        """`boot_seconds`: how long the emulated instances take to boot, on the fake clock (see
+        local/moto_ext/boot_time.py). 0, moto's way, boots them at once, and the platform is
+        told so (it looks at a new fleet at once, as `make run` does); otherwise it keeps the
+        schedule it has in production (kernel/config.py: boot_seconds, shutdown_seconds)."""
         # Start at the wall clock's time: moto stamps what it creates with real times.
         self.clock = clock.FakeClock(start if start is not None else float(int(time.time())))
+        self.boot_seconds = boot_seconds
         self._env: dict[str, str] | None = None
         self._mock = None
 
@@ -66,9 +71,12 @@ class Platform:
                            "CORRAL_PUBLIC_URL": "http://127.0.0.1:8000",
                            # Corral launches only its own images: skip moto's 6,000 defaults.
                            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+        if not self.boot_seconds:
+            os.environ.update({"CORRAL_BOOT_SECONDS": "0", "CORRAL_SHUTDOWN_SECONDS": "0"})
         self._mock = mock_aws()
         self._mock.start()
         install()
+        boot_time.configure(self.boot_seconds, self.clock)
         self.platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
         self.customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
         os.environ["AWS_ACCESS_KEY_ID"] = self.platform_creds["aws_access_key_id"]
@@ -91,6 +99,7 @@ class Platform:
 
     def stop(self) -> None:
         clock.set_clock(None)
+        boot_time.configure(0)
         if self._mock is not None:
             self._mock.stop()
         if self._env is not None:

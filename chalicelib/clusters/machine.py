@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, Iterator
 
 from ..kernel import table
 from ..kernel.errors import DomainError
@@ -248,6 +248,7 @@ class Cluster(CarriesTasks):
     instances: Instances = Instances.NONE
     instance_ids: tuple[str, ...] = ()
     launched_at: float | None = None
+    terminating_at: float | None = None   # when the instances' termination began
     nodes: tuple = ()
     failure: str | None = None
     retrying: str | None = None      # "<step>: <reason>" while a step keeps failing
@@ -313,7 +314,8 @@ def _apply(s: Cluster, e: Any) -> Cluster:
                            "Cancelled: the cluster's removal was requested")
     if isinstance(e, InstancesTerminating):
         ids = tuple(e.instance_ids)
-        return replace(s, instances=Instances.TERMINATING, instance_ids=ids).with_task(
+        return replace(s, instances=Instances.TERMINATING, instance_ids=ids,
+                       terminating_at=at).with_task(
             TaskMove.PROGRESS, f"Terminating {len(ids)} instance(s)", at)
     if isinstance(e, InstancesTerminated):
         return replace(s, instances=Instances.RELEASED, nodes=()).with_task(
@@ -420,3 +422,65 @@ def container(s: Cluster) -> tuple[str, str, str]:
 def live(s: Cluster) -> bool:
     """Alive until TERMINATED: what its workspace and the organization's link still hold."""
     return s.status != S.TERMINATED
+
+# ---- when a wait looks at AWS ---------------------------------------------------------------
+# On AWS a node takes one to three minutes to boot and register with SSM, and a terminated
+# instance half a minute or more to stop: looking every few seconds from the start costs calls
+# and finds nothing. Each wait (the nodes' readiness, the instances' termination) looks first
+# after the typical time, then at waits growing by half, from half that time up to twice it.
+# Everything is derived from when the wait began (in the state) and now, so a re-driven or a
+# duplicate step keeps to the same schedule.
+
+POLL_BACKOFF = 1.5
+
+
+@dataclass(frozen=True)
+class Polling:
+    """`expected`: the typical duration of what is waited for (the first look comes after
+    it); `floor`: the shortest wait between two looks."""
+    expected: float
+    floor: float
+
+
+def poll_offsets(p: Polling) -> Iterator[float]:
+    """Seconds after the start of a wait at which it looks (endless, increasing)."""
+    floor = max(p.floor, 1.0)
+    cap = max(2 * p.expected, floor)
+    t, wait = max(p.expected, 0.0), p.expected / 2
+    while True:
+        yield t
+        t += min(max(wait, floor), cap)
+        wait *= POLL_BACKOFF
+
+
+def first_poll(p: Polling, since: float) -> float:
+    return since + max(p.expected, 0.0)
+
+
+def next_poll(p: Polling, since: float, now: float) -> float:
+    """When to look again after a look at `now`: the next scheduled time, at least the
+    floor away (a late look, say re-driven by the tick, does not bring on an early one)."""
+    for offset in poll_offsets(p):
+        if since + offset > now:
+            return max(since + offset, now + max(p.floor, 1.0))
+    raise AssertionError("unreachable")  # pragma: no cover - the offsets are endless
+
+
+def waiting_since(s: Cluster) -> tuple[Step, float] | None:
+    """The wait the cluster is in (the nodes' readiness or the instances' termination) and
+    when it began, or None."""
+    step = next_step(s)
+    if step == Step.AWAIT_NODES and s.launched_at is not None:
+        return step, s.launched_at
+    if step == Step.AWAIT_TERMINATION and s.terminating_at is not None:
+        return step, s.terminating_at
+    return None
+
+
+def not_before(s: Cluster, boot: Polling, shutdown: Polling) -> float | None:
+    """The time before which the pending step would find nothing: the first look of a wait."""
+    wait = waiting_since(s)
+    if wait is None:
+        return None
+    step, since = wait
+    return first_poll(boot if step == Step.AWAIT_NODES else shutdown, since)

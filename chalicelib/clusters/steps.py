@@ -7,9 +7,9 @@ from ..cloud import fleet, network
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
-from ..kernel import config
 from ..linking.links import link_for
 from . import machine as c
+from . import schedule
 from .machine import Cluster, Step
 
 
@@ -60,6 +60,10 @@ def _launch_fleet(s: Cluster, now: float) -> list:
 
 
 def _await_nodes(s: Cluster, now: float):
+    boot, since = schedule.boot(), s.launched_at if s.launched_at is not None else now
+    first = c.first_poll(boot, since)
+    if now < first:   # an early delivery or re-drive: the nodes are still booting
+        return Wait(first - now, "nodes still booting")
     ready = fleet.readiness(_client(s), _client(s, "ssm"), list(s.instance_ids))
     if ready.nodes:
         return [c.NodesReady(tuple(ready.nodes), now)]
@@ -68,7 +72,7 @@ def _await_nodes(s: Cluster, now: float):
     if c.readiness_overdue(s, now):
         return [c.LaunchFailed(f"nodes not ready after {c.READINESS_TIMEOUT_SECONDS // 60}"
                                f" minutes: {ready.waiting_for}", now)]
-    return Wait(config.get().poll_seconds, ready.waiting_for)
+    return Wait(c.next_poll(boot, since, now) - now, ready.waiting_for)
 
 
 # ---- removal -------------------------------------------------------------------------------
@@ -81,9 +85,14 @@ def _terminate_instances(s: Cluster, now: float) -> list:
 
 
 def _await_termination(s: Cluster, now: float):
+    shutdown = schedule.shutdown()
+    since = s.terminating_at if s.terminating_at is not None else s.updated_at
+    first = c.first_poll(shutdown, since)
+    if now < first:
+        return Wait(first - now, "instances still shutting down")
     if fleet.all_terminated(_client(s), list(s.instance_ids)):
         return [c.InstancesTerminated(now)]
-    return Wait(config.get().poll_seconds, "instances still shutting down")
+    return Wait(c.next_poll(shutdown, since, now) - now, "instances still shutting down")
 
 
 def _delete_launch_template(s: Cluster, now: float) -> list:

@@ -8,6 +8,7 @@ step is not run twice; a crash leaves the claim to expire and the tick to re-dri
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -70,14 +71,21 @@ def _append(m: Machine, scope: str, uuid: str, version: int, state: Any, events:
     begun = [m.dump(t) for t in new.tasks if t.uuid not in before]
     changed = [m.dump(t) for t in new.tasks if t.uuid in before and before[t.uuid] != t]
     pending = m.next_step(new)
+    now = clock.now()
     wait = retry_in if retry_in is not None else config.get().step_lease_seconds
-    due = clock.now() + wait if pending else None
+    due = now + wait if pending else None
+    # A step that would find nothing before some time (a fleet still booting) is queued for
+    # then, and due then (as a Wait is): the tick runs it if the message is lost.
+    start = m.not_before(new) if pending and retry_in is None else None
+    delay = start - now if start is not None and start > now else 0
+    if delay:
+        due = start
     new_version = aggregates.append(
         m.kind, scope, uuid, version, [to_record(e) for e in events], m.dump(new), changed, due,
         place=m.place(new), before=m.place(state) if state is not None else None,
         new_tasks=begun)
     if pending and retry_in is None:
-        _enqueue([Work(m.kind, scope, uuid, new_version)])
+        _enqueue([Work(m.kind, scope, uuid, new_version)], delay_seconds=delay)
     return Committed(new, new_version)
 
 
@@ -124,7 +132,8 @@ def _allowed(m: Machine, state: Any, events: list) -> bool:
 
 def _enqueue(work: list[Work], delay_seconds: float = 0) -> None:
     try:
-        queue.send(work, delay_seconds=int(delay_seconds))
+        # Rounded up: SQS delays are whole seconds, and a step run early finds nothing new.
+        queue.send(work, delay_seconds=math.ceil(delay_seconds))
     except Exception:  # the append stands; the tick re-drives it once it is overdue
         log.exception("could not enqueue %s; the tick will re-drive it", work)
 

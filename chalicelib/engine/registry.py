@@ -20,6 +20,10 @@ def _nothing_fails(state, reason, at) -> list:
     return []
 
 
+def _at_once(state) -> float | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Machine:
     kind: str
@@ -42,6 +46,9 @@ class Machine:
     accepts: Callable[[Any], bool] | None = None
     container: Callable[[Any], tuple[str, str, str]] | None = None
     container_kind: str | None = None
+    # (state) -> the time before which its pending step would find nothing new (the first
+    # look at a booting fleet), or None: the step is then queued to run at that time
+    not_before: Callable[[Any], float | None] = field(default=_at_once)
 
     def load(self, data: dict) -> Any:
         return serial.load(self.state_class, data)

@@ -19,11 +19,9 @@ import hashlib
 import logging
 import math
 import re
+import functools
 import secrets
 from dataclasses import asdict, dataclass, replace
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..kernel import clock
 from ..store import records
@@ -33,7 +31,15 @@ ACTIVATION_TTL_SECONDS = 24 * 3600
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 EMAIL = re.compile(r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 ADMIN = "admin"
-_hasher = PasswordHasher()   # argon2id with the library's current recommended parameters
+
+
+@functools.cache
+def _hasher():
+    """argon2id with the library's current recommended parameters. Made on the first password
+    hashed or checked: the worker never needs it, and the API imports it only when a person
+    signs up or in."""
+    from argon2 import PasswordHasher
+    return PasswordHasher()
 
 
 class SignupError(Exception):
@@ -103,7 +109,7 @@ def find_by_email(email: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def activation_row(user_uuid: str, token: str, now: float) -> tuple[str, str, str, dict]:
@@ -192,18 +198,19 @@ def authenticate(email: str, password: str) -> User:
     _count_attempt(key)
     user = find_by_email(email)
     if user is None:
-        _hasher.hash(password or "-")   # the same work as a real check: no timing hint
+        _hasher().hash(password or "-")   # the same work as a real check: no timing hint
         raise SignInError(WRONG_CREDENTIALS)
+    from argon2.exceptions import InvalidHashError, VerificationError
     try:
-        _hasher.verify(user.password_hash, password or "")
+        _hasher().verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         raise SignInError(WRONG_CREDENTIALS) from None
     # The right password: the count starts again (this attempt was counted already).
     records.put_record(key, "failures", "signin-failures", {"count": 0, "since": clock.now()})
     if not user.activated:
         raise SignInError("Your account is not activated yet.", user)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user = replace(user, password_hash=_hasher.hash(password))
+    if _hasher().check_needs_rehash(user.password_hash):
+        user = replace(user, password_hash=_hasher().hash(password))
         records.put_record(f"user#{user.uuid}", "user", "user", asdict(user))
     return user
 

@@ -25,6 +25,12 @@ class Settings:
     public_url: str = ""
     mail_from: str = "Corral <no-reply@corral.local>"
     mail_echo: bool = False
+    # Waiting on AWS: a cluster's nodes are first looked at `boot_seconds` after the launch (a
+    # typical boot and SSM registration), its instances' termination `shutdown_seconds` after
+    # it began; then at growing waits, never shorter than `poll_seconds`. Local mode's emulated
+    # instances boot and stop at once: it sets both to 0.
+    boot_seconds: int = 60
+    shutdown_seconds: int = 30
 
 
 def load() -> Settings:
@@ -43,6 +49,8 @@ def load() -> Settings:
         public_url=env.get("CORRAL_PUBLIC_URL", "").rstrip("/"),
         mail_from=env.get("CORRAL_MAIL_FROM", "Corral <no-reply@corral.local>"),
         mail_echo=env.get("CORRAL_MAIL_ECHO", "") == "1",
+        boot_seconds=int(env.get("CORRAL_BOOT_SECONDS", "60")),
+        shutdown_seconds=int(env.get("CORRAL_SHUTDOWN_SECONDS", "30")),
     )
 
 

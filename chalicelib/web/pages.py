@@ -13,7 +13,6 @@ from typing import Callable
 from urllib.parse import parse_qs
 
 from chalice import Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..kernel import config
 from . import csrf
@@ -25,9 +24,16 @@ FORM = "application/x-www-form-urlencoded"
 SIGNED_IN_FORM = [FORM, "application/json"]
 MAX_FORM_BYTES = 16 * 1024
 CHALICELIB = Path(__file__).resolve().parent.parent
-_env = Environment(loader=FileSystemLoader(sorted(CHALICELIB.glob("*/templates"))),
-                   autoescape=select_autoescape(default=True, default_for_string=True),
-                   trim_blocks=True, lstrip_blocks=True)
+
+
+@functools.cache
+def _env():
+    """The template environment, made on the first page shown: importing Jinja2 is a good part
+    of the app's import time, and most requests (the JSON API) never render a page."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    return Environment(loader=FileSystemLoader(sorted(CHALICELIB.glob("*/templates"))),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 class PageError(Exception):
@@ -44,7 +50,7 @@ def render(request, template: str, status: int = 200, headers: list[str] | None 
     cookies = list(headers or [])
     if csrf_cookie:
         cookies.append(csrf_cookie)
-    body = _env.get_template(template).render(csrf_token=token, csrf_field=csrf.CSRF_FIELD,
+    body = _env().get_template(template).render(csrf_token=token, csrf_field=csrf.CSRF_FIELD,
                                               **context)
     out = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
            "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}

@@ -21,8 +21,26 @@ from ..linking.links import link_for
 from .machine import Workspace
 
 TYPES_TTL_SECONDS = 3600
+# The Bodo versions a link sees, and single instance types looked up to validate a cluster,
+# are cached per link like the list of types: creating clusters does not call AWS each time.
+# Only what was found is kept (a refusal, or a name that is no type, is asked again); the
+# versions for less long (a new latest version is used within minutes), and a version asked
+# for that they lack is looked up again.
+IMAGES_TTL_SECONDS = 300
 _lock = threading.Lock()
 _types: dict[tuple, tuple[float, list]] = {}
+_found: dict[tuple, tuple[float, object]] = {}   # (*link key, what[, name]) -> (expires, value)
+
+
+def _remembered(key: tuple):
+    with _lock:
+        cached = _found.get(key)
+    return cached if cached and cached[0] > clock.now() else None
+
+
+def _remember(key: tuple, value, ttl: float) -> None:
+    with _lock:
+        _found[key] = (clock.now() + ttl, value)
 
 
 def _link(ws: Workspace, what: str) -> Link:
@@ -104,22 +122,33 @@ def _not_shared_problem(ws: Workspace) -> str:
 
 
 def bodo_versions(ws: Workspace) -> list[images.Image]:
-    ec2 = _ec2(ws, BODO_VERSIONS)
+    """The Bodo versions the workspace's link sees, read now (the catalog shows what is shared
+    at this moment), and remembered for validating creates."""
+    link = _link(ws, BODO_VERSIONS)
+    ec2 = _ec2(ws, BODO_VERSIONS, link)
     try:
         found = images.shared_with_customer(ec2, config.get().platform_account_id)
     except CloudError as e:
         raise _refusal(ws, e, BODO_VERSIONS) from e
     if not found:
         raise DomainError(_not_shared_problem(ws))
+    _remember((*_types_key(link, ws), "images"), found, IMAGES_TTL_SECONDS)
     return found
 
 
-def image_for(ws: Workspace, bodo_version: str | None) -> images.Image | None:
-    """The image of `bodo_version` (the latest when None), or None if it is not offered."""
-    versions = bodo_versions(ws)
+def _pick(versions: list[images.Image], bodo_version: str | None) -> images.Image | None:
     if bodo_version is None:
         return versions[0]
     return next((i for i in versions if i.bodo_version == bodo_version), None)
+
+
+def image_for(ws: Workspace, bodo_version: str | None) -> images.Image | None:
+    """The image of `bodo_version` (the latest when None), or None if it is not offered. From
+    the versions seen lately when they have it; a version not among them is looked up again
+    (it may have been shared since)."""
+    remembered = _remembered((*_types_key(_link(ws, BODO_VERSIONS), ws), "images"))
+    found = _pick(remembered[1], bodo_version) if remembered else None
+    return found or _pick(bodo_versions(ws), bodo_version)
 
 
 def _types_key(link: Link, ws: Workspace) -> tuple:
@@ -148,25 +177,34 @@ def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
 def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | None:
     """One offered type by name (one small call, not the whole list), or None."""
     link = _link(ws, INSTANCE_TYPES)
+    key = _types_key(link, ws)
     with _lock:
-        cached = _types.get(_types_key(link, ws))
+        cached = _types.get(key)
     if cached and cached[0] > clock.now():
         return next((t for t in cached[1] if t.name == name), None)
+    remembered = _remembered((*key, "type", name))
+    if remembered:
+        return remembered[1]
     try:
         found = instance_types.describe(_ec2(ws, INSTANCE_TYPES, link), name)
     except CloudError as e:
         raise _refusal(ws, e, INSTANCE_TYPES) from e
-    return found if found and found.vcpus >= 2 else None
+    if not found or found.vcpus < 2:
+        return None   # not kept: names that are not types must not fill the cache
+    _remember((*key, "type", name), found, TYPES_TTL_SECONDS)
+    return found
 
 
 def forget_link(link: Link) -> None:
     """Drop what was cached through `link` (it failed its check)."""
+    mine = (link.account_id, link.role_arn, link.external_id)
     with _lock:
-        for key in [k for k in _types if k[:3] == (link.account_id, link.role_arn,
-                                                   link.external_id)]:
-            del _types[key]
+        for cache in (_types, _found):
+            for key in [k for k in cache if k[:3] == mine]:
+                del cache[key]
 
 
 def forget() -> None:
     with _lock:
         _types.clear()
+        _found.clear()

@@ -10,6 +10,7 @@ here.  It is idempotent.  One module per extension:
 * ``shared_images``      cross-account AMI sharing (DescribeImages, launch)
 * ``image_registration`` RegisterImage tags/attributes, distinct CreationDate
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
+* ``boot_time``          instances that take time to boot (off unless a test asks)
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
@@ -21,6 +22,7 @@ from __future__ import annotations
 import threading
 
 from . import (
+    boot_time,
     client_tokens,
     dynamodb_atomic,
     iam_auth,
@@ -43,6 +45,7 @@ _EXTENSIONS = (
     launch_checks,
     client_tokens,
     ssm_instance_information,
+    boot_time,
     sts_trust,
     marketplace,
     iam_auth,

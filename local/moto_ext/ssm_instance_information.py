@@ -6,7 +6,8 @@ managed node with a healthy SSM agent:
 * ``running`` instances are listed with ``PingStatus: "Online"``;
 * ``stopping``/``stopped`` instances are listed as ``"ConnectionLost"``
   (AWS keeps a stopped node in the inventory with a lost connection);
-* ``pending``, ``shutting-down`` and ``terminated`` instances are not listed.
+* ``pending``, ``shutting-down`` and ``terminated`` instances are not listed, nor are
+  instances still booting (``boot_time``: their SSM agent has not registered yet).
 
 Supports ``Filters`` (InstanceIds, PingStatus, PlatformTypes, ResourceType,
 AgentVersion, ``tag:<key>``, ``tag-key``), the legacy
@@ -25,6 +26,7 @@ from moto.ec2.models import ec2_backends
 from moto.ssm.exceptions import InvalidFilterKey, SSMException, ValidationException
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from . import boot_time
 from ._patching import add_method
 
 AGENT_VERSION = "3.3.987.0"
@@ -107,7 +109,7 @@ def describe_instance_information(self: Any) -> ActionResult:
     backend = ec2_backends[self.current_account][self.region]
     nodes = []
     for instance in backend.all_instances():
-        if instance.state not in _PING_STATUS:
+        if instance.state not in _PING_STATUS or not boot_time.registered(instance):
             continue
         node = _node(instance)
         tags = {t["key"]: t["value"] for t in instance.get_tags()}

@@ -3,7 +3,7 @@ what notices when a change breaks them. Figures are printed by the benchmarks, n
 here, and timings least of all."""
 from __future__ import annotations
 
-from bench import api_calls, lists, tick
+from bench import api_calls, imports, lists, readiness, tick
 
 
 def test_api_calls_benchmark_runs():
@@ -45,3 +45,23 @@ def test_lists_benchmark_runs():
     lines: list[str] = []
     lists.report(figures, out=lines.append)
     assert any("target <= 2x" in line for line in lines)
+
+
+def test_imports_benchmark_runs():
+    results = imports.measure(runs=1)
+    assert len(results) == 3
+    for times in results.values():
+        assert set(times) == set(imports.STATEMENTS) and all(len(t) == 1 for t in times.values())
+    lines: list[str] = []
+    imports.report(results, out=lines.append)
+    text = "\n".join(lines)
+    assert "import app" in text and "target at most 1.5x" in text
+
+
+def test_readiness_benchmark_runs():
+    now = readiness.measure(boot=60, step=15)
+    assert now.status == "RUNNING" and now.looks
+    lines: list[str] = []
+    readiness.report(now, None, out=lines.append)
+    text = "\n".join(lines)
+    assert "looks now" in text and "target at most 4" in text

@@ -325,6 +325,8 @@ PROBE = """
 import importlib, json, sys
 import app
 from app import app as chalice_app
+from chalicelib.identity import tokens
+tokens.jwt()   # PyJWT is imported on the first token made or checked
 handlers = {}
 for handler in sys.argv[1:]:
     module, _, name = handler.rpartition(".")

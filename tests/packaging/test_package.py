@@ -195,7 +195,9 @@ def test_the_tables_match_the_models(resources):
     assert keys({"KeySchema": due["KeySchema"],
                  "AttributeDefinitions": state["Properties"]["AttributeDefinitions"]}) == [
         ("due_shard", "HASH", "S"), ("due_at", "RANGE", "N")]
-    assert due["Projection"] == {"ProjectionType": "ALL"}
+    projection = StateItem.due.Meta.projection
+    assert due["Projection"] == {"ProjectionType": projection.projection_type,
+                                 "NonKeyAttributes": projection.non_key_attributes}
     # The names config.json gives `chalice deploy` are the ones the template creates.
     config = json.loads((ROOT / ".chalice/config.json").read_text())
     env = config["stages"][STAGE]["environment_variables"]

@@ -28,6 +28,11 @@ GROUPS = (("customer account: EC2 / SSM / STS", CUSTOMER),
           ("platform SQS (work queue sends)", ("SQS",)),
           ("DynamoDB", ("DynamoDB",)))
 DELIVERY = "delivery"      # the pump's Receive/Delete: Lambda's event source mapping on AWS
+TARGET = 1.2               # issue 8: all calls within 1.2x of the minimum
+# Measured at f4fe71b, when a step read its row (GetItem) and then claimed it (UpdateItem):
+# 59 and 58 calls (10 GetItem [cluster row] each), against the minimum below 1.37x and 1.38x
+# (1.16x of the minimum it printed then, which counted a row read per step: 51 and 50).
+BEFORE_MERGE = {"first": 59, "second": 58}
 TICK = "tick"
 
 
@@ -56,9 +61,10 @@ MINIMUM: dict[tuple[str, str], tuple[int, int, str]] = {
     ("DynamoDB", "GetItem [workspace]"): (1, 1, "create: the workspace's region and status"),
     ("DynamoDB", "GetItem [organization]"): (1, 1, "create: the link for validation; steps "
                                                    "reuse it, cached like the credentials"),
-    ("DynamoDB", "GetItem [cluster row]"): (9, 9, "delete: the row; then one row read per "
-                                                  "step"),
-    ("DynamoDB", "UpdateItem [cluster row: claim]"): (8, 8, "one claim per step"),
+    ("DynamoDB", "GetItem [cluster row]"): (1, 1, "delete: the row (a step reads it with "
+                                                  "its claim)"),
+    ("DynamoDB", "UpdateItem [cluster row: claim]"): (8, 8, "one claim per step: a conditional "
+                                                            "update that returns the row"),
     ("DynamoDB", "TransactWriteItems"): (10, 10, "create + delete + one commit per step"),
 }
 
@@ -265,6 +271,10 @@ def report(r: Result, out=print) -> None:
     out("  Idempotency look-ups (describe-before-create) are not in the minimum: a step whose "
         "claim is\n  the first one for its version cannot have run before, so only a re-claimed "
         "(retried) step\n  needs to look for what an earlier attempt made.")
+    out("  A step's DynamoDB floor is two calls: its claim, one conditional UpdateItem that "
+        "also returns\n  the row (the version still current, no live claim on it), and its "
+        "commit, one\n  TransactWriteItems (events + row + task). Reading the row first would be "
+        "a third.")
 
     out("")
     out(f"{'actual / minimum':<36}{'first (cold credentials)':>26}{'second':>26}")
@@ -274,9 +284,12 @@ def report(r: Result, out=print) -> None:
         out(f"  {title:<34}{f'{t1}/{n1} = {_ratio(t1, n1)}':>26}{f'{t2}/{n2} = {_ratio(t2, n2)}':>26}")
     out(f"  {'all calls':<34}{f'{tot1}/{min1} = {_ratio(tot1, min1)}':>26}"
         f"{f'{tot2}/{min2} = {_ratio(tot2, min2)}':>26}")
-    out("  target: within 1.5x of the minimum -> "
-        + ", ".join(f"{n}: {'met' if a <= 1.5 * m else 'NOT met'}" for n, a, m in
+    out(f"  target: within {TARGET}x of the minimum, with a merged claim-and-read -> "
+        + ", ".join(f"{n}: {'met' if a <= TARGET * m else 'NOT met'}" for n, a, m in
                     (("first", tot1, min1), ("second", tot2, min2))))
+    out("  before the merge (f4fe71b: a GetItem of the row before every claim): " + ", ".join(
+        f"{n} {BEFORE_MERGE[n]}/{m} = {_ratio(BEFORE_MERGE[n], m)}"
+        for n, m in (("first", min1), ("second", min2))))
 
     out("")
     out("Excess over the minimum (second cluster), by operation and where it is made:")

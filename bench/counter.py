@@ -54,14 +54,20 @@ _ROWS = (("org", "organization"), ("workspace#", "workspace"), ("client", "API k
 
 
 def dynamodb_detail(operation: str, params: dict) -> str:
-    """What a single-item DynamoDB call touched: the kind of row, and claim or release for an
-    UpdateItem of a cluster row."""
+    """What a single-item DynamoDB call touched: the kind of row, and for an UpdateItem what
+    it was: a claim (which reads the row too), a release, or the tick moving a re-driven
+    step's due_at on."""
     sk = (params.get("Key") or {}).get("sk", {}).get("S")
     if sk is None:
         return ""
     kind = next((name for prefix, name in _ROWS if sk.startswith(prefix)), "other row")
     if operation == "UpdateItem":
-        kind += ": release" if "REMOVE" in params.get("UpdateExpression", "") else ": claim"
+        if " ADD " in f' {params.get("UpdateExpression", "")}':
+            kind += ": claim"
+        elif "<=" in params.get("ConditionExpression", ""):
+            kind += ": re-drive"
+        else:
+            kind += ": release"
     return kind
 
 

@@ -1,14 +1,15 @@
 """Moving aggregates: commit events (append + enqueue the next step), execute a command (load,
 decide, commit, decide again on a conflict), drive one queued step, re-drive what is overdue.
 
-One step per message: load the projection row, derive the pending step, claim it, run its one
-side effect, commit the resulting events. A message for an old version is dropped; a claimed
+One step per message: claim the pending step and read the projection row (one conditional
+UpdateItem), derive the step, run its one side effect, commit the resulting events. A message for an old version is dropped; a claimed
 step is not run twice; a crash leaves the claim to expire and the tick to re-drive it.
 """
 from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -33,6 +34,11 @@ CREATE_ATTEMPTS = 8
 # client refused) five tries.
 MAX_PASSING_ATTEMPTS = 60
 MAX_UNEXPECTED_ATTEMPTS = 5
+# One tick re-drives at most this many overdue steps, in at most this much real time (of the
+# tick Lambda's 60 s): a backlog of 100,000 drains over some ticks, none of which times out.
+# Each costs an UpdateItem (its due_at moved on) and a tenth of a SendMessageBatch.
+REDRIVE_LIMIT = 5000
+REDRIVE_BUDGET_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -139,20 +145,19 @@ def _enqueue(work: list[Work], delay_seconds: float = 0) -> None:
 
 
 def drive(work: Work) -> str:
-    """Run the step pending at `work.version`, if it still is. Returns what happened."""
+    """Run the step pending at `work.version`, if it still is. Returns what happened: the
+    step's name, "wait", "retry", "failed", or why nothing ran ("stale", "busy", "idle")."""
     m = registry.get(work.kind)
-    row = aggregates.get(work.kind, work.scope, work.uuid)
-    if row is None or row.version != work.version:
-        return "stale"
-    state = m.load(row.state)
-    step = m.next_step(state)
-    if step is None:
-        return "idle"
     now = clock.now()
-    attempts = aggregates.claim(work.kind, work.scope, work.uuid, work.version, now,
-                                config.get().step_lease_seconds)
-    if not attempts:
-        return "busy"
+    claim = aggregates.claim(work.kind, work.scope, work.uuid, work.version, now,
+                             config.get().step_lease_seconds)   # claims and reads the row
+    if claim.refused:
+        return claim.refused
+    state, attempts = m.load(claim.row.state), claim.attempts
+    step = m.next_step(state)
+    if step is None:  # listed as due with nothing pending (never written so): unlist it
+        aggregates.release(work.kind, work.scope, work.uuid, work.version, None)
+        return "idle"
     try:
         outcome = m.run(step, state)
     except CloudError as e:
@@ -166,7 +171,10 @@ def drive(work: Work) -> str:
     if isinstance(outcome, Wait):
         aggregates.release(work.kind, work.scope, work.uuid, work.version,
                            now + outcome.seconds)
-        _enqueue([work], delay_seconds=outcome.seconds)
+        if outcome.seconds <= queue.MAX_DELAY_SECONDS:
+            _enqueue([work], delay_seconds=outcome.seconds)
+        # else SQS cannot hold it that long (a clipped delay would run it early): the tick
+        # re-drives it once `due_at` passes
         return "wait"
     commit(work.kind, work.scope, work.uuid, work.version, state, outcome)
     return step.value
@@ -193,9 +201,26 @@ def _failed_try(m: Machine, work: Work, state: Any, step: Any, reason: str, now:
     return "retry"
 
 
-def redrive(now: float) -> int:
-    """Enqueue every aggregate whose pending step is overdue. Returns how many."""
-    work = [Work(r.kind, r.scope, r.uuid, r.version) for r in aggregates.overdue(now)]
-    if work:
-        queue.send(work)
-    return len(work)
+def redrive(now: float, limit: int = REDRIVE_LIMIT,
+            budget_seconds: float = REDRIVE_BUDGET_SECONDS) -> int:
+    """Enqueue aggregates whose pending step is overdue: at most `limit`, and no more once
+    `budget_seconds` of real time have gone (a larger backlog drains over the next ticks).
+    Each one's `due_at` first moves on by a lease, conditional on its version, so a message
+    the workers have not reached yet is not sent again by the next tick, and one that a
+    worker claimed meanwhile is not sent at all. Returns how many were sent."""
+    until = now + config.get().step_lease_seconds
+    started = time.monotonic()
+    batch: list[Work] = []
+    sent = 0
+    for due in aggregates.overdue(now, limit):   # the oldest first
+        if aggregates.postpone(due, now, until):
+            batch.append(Work(due.kind, due.scope, due.uuid, due.version))
+        if len(batch) == 10:
+            queue.send(batch)
+            sent, batch = sent + len(batch), []
+        if time.monotonic() - started >= budget_seconds:
+            break
+    if batch:
+        queue.send(batch)
+        sent += len(batch)
+    return sent

@@ -8,13 +8,16 @@ aggregate is simply not found.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
+import zlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError, VerboseClientError
 from pynamodb.transactions import TransactWrite
 
-from .models import DUE_SHARD, EventItem, StateItem, transaction_connection
+from .models import DUE_SHARDS, EventItem, StateItem, transaction_connection
 
 
 class Conflict(Exception):
@@ -39,6 +42,11 @@ def stream_key(kind: str, uuid: str) -> str:
 
 def row_key(kind: str, scope: str, uuid: str) -> tuple[str, str]:
     return f"scope#{scope}", f"{kind}#{uuid}"
+
+
+def due_shard(pk: str, sk: str) -> str:
+    """The `due` index shard a row's pending step is listed under (fixed by its key)."""
+    return f"due#{zlib.crc32(f'{pk}|{sk}'.encode()) % DUE_SHARDS}"
 
 
 def _row(item: StateItem) -> Row:
@@ -204,11 +212,11 @@ def append(kind: str, scope: str, uuid: str, expected_version: int,
                 t.save(EventItem(stream_key(kind, uuid), i, type=r["type"], data=r["data"],
                                  at=r["at"]), condition=EventItem.stream.does_not_exist())
             live_key = list_key(scope, kind) if place.live else None
-            due_shard = DUE_SHARD if due_at is not None else None
+            shard = due_shard(pk, sk) if due_at is not None else None
             if fresh:
                 seq = seqs[kind] + 1
                 t.save(StateItem(pk, sk, kind=kind, body=state, version=version,
-                                 due_shard=due_shard, due_at=due_at, status=place.status,
+                                 due_shard=shard, due_at=due_at, status=place.status,
                                  accepting=place.accepting, list_key=list_key(scope, kind),
                                  live_key=live_key, ordinal=seq),
                        condition=StateItem.pk.does_not_exist())
@@ -216,7 +224,7 @@ def append(kind: str, scope: str, uuid: str, expected_version: int,
             else:
                 t.update(StateItem(pk, sk), actions=[
                     StateItem.body.set(state), StateItem.version.set(version),
-                    *_set_or_remove((StateItem.due_shard, due_shard),
+                    *_set_or_remove((StateItem.due_shard, shard),
                                     (StateItem.due_at, due_at), (StateItem.claimed, None),
                                     (StateItem.attempts, None),
                                     (StateItem.status, place.status),
@@ -282,35 +290,56 @@ def _is_conditional_failure(e: TransactWriteError) -> bool:
     return e.cause_response_code == "TransactionCanceledException" and not reasons
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What claiming a step found. Taken: `row` is the row after the claim and `attempts` how
+    many times that step has been claimed (1 the first time: a retry after a failure or a
+    crash counts up). Refused: `refused` says why: "stale" (no such row, or it moved past that
+    version), "idle" (nothing pending at that version) or "busy" (another worker holds an
+    unexpired claim on that step: a duplicate delivery)."""
+
+    row: Row | None
+    attempts: int = 0
+    refused: str | None = None
+
+
 def claim(kind: str, scope: str, uuid: str, version: int, now: float,
-          lease_seconds: float) -> int:
-    """Take the step pending at `version` for `lease_seconds`. Returns how many times that
-    step has been claimed (1 the first time: a retry after a failure or a crash counts up),
-    or 0 if the aggregate moved on or another worker holds an unexpired claim on that step
-    (a duplicate delivery)."""
-    item = StateItem(*row_key(kind, scope, uuid))
+          lease_seconds: float) -> Claim:
+    """Take the step pending at `version` for `lease_seconds` and read the row, in one
+    conditional UpdateItem (ALL_NEW): the worker needs no GetItem first. When the condition
+    fails, DynamoDB hands back the row as it was (ReturnValuesOnConditionCheckFailure), which
+    says why without another read."""
+    pk, sk = row_key(kind, scope, uuid)
     free = (StateItem.claimed.does_not_exist() | (StateItem.claimed != version)
             | (StateItem.due_at <= now))
     try:
-        item.update(actions=[StateItem.claimed.set(version),
-                             StateItem.attempts.add(1),
-                             StateItem.due_shard.set(DUE_SHARD),
-                             StateItem.due_at.set(now + lease_seconds)],
-                    condition=(StateItem.version == version) & free)
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return 0
-        raise
-    return int(item.attempts or 1)
+        reply = _update(pk, sk, [StateItem.claimed.set(version), StateItem.attempts.add(1),
+                                 StateItem.due_shard.set(due_shard(pk, sk)),
+                                 StateItem.due_at.set(now + lease_seconds)],
+                        (StateItem.version == version) & StateItem.due_at.exists() & free,
+                        "ALL_NEW", "ALL_OLD")
+    except VerboseClientError as e:
+        if e.response["Error"].get("Code") != "ConditionalCheckFailedException":
+            raise
+        # pynamodb keeps only the error; the item is on the botocore error it came from
+        old = getattr(e.__cause__, "response", {}).get("Item")
+        if not old or int(old.get("version", {}).get("N", 0)) != version:
+            return Claim(None, refused="stale")
+        return Claim(None, refused="busy" if "due_at" in old else "idle")
+    item = StateItem.from_raw_data(reply["Attributes"])
+    return Claim(_row(item), int(item.attempts or 1))
 
 
-def release(kind: str, scope: str, uuid: str, version: int, due_at: float) -> bool:
+def release(kind: str, scope: str, uuid: str, version: int, due_at: float | None) -> bool:
     """Give the step back, to be tried again at `due_at` (a poll that saw no change yet, or a
-    passing AWS error). False if the aggregate moved on meanwhile."""
-    item = StateItem(*row_key(kind, scope, uuid))
+    passing AWS error; None: nothing is pending after all). False if the aggregate moved on
+    meanwhile."""
+    pk, sk = row_key(kind, scope, uuid)
+    item = StateItem(pk, sk)
+    due = ([StateItem.due_shard.set(due_shard(pk, sk)), StateItem.due_at.set(due_at)]
+           if due_at is not None else [StateItem.due_shard.remove(), StateItem.due_at.remove()])
     try:
-        item.update(actions=[StateItem.claimed.remove(), StateItem.due_shard.set(DUE_SHARD),
-                             StateItem.due_at.set(due_at)],
+        item.update(actions=[StateItem.claimed.remove(), *due],
                     condition=StateItem.version == version)
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
@@ -319,10 +348,61 @@ def release(kind: str, scope: str, uuid: str, version: int, due_at: float) -> bo
     return True
 
 
-def overdue(now: float) -> Iterator[Row]:
-    """Every aggregate whose pending step is due by `now`, oldest first (one paged Query)."""
-    for item in StateItem.due.query(DUE_SHARD, StateItem.due_at <= now):
-        yield _row(item)
+@dataclass(frozen=True)
+class Due:
+    """An aggregate whose step is due, as the `due` index lists it (no state: keys only)."""
+    kind: str
+    scope: str
+    uuid: str
+    version: int
+    due_at: float
+
+
+def _due(item: StateItem) -> Due:
+    kind, _, uuid = item.sk.partition("#")
+    return Due(kind, item.pk.partition("#")[2], uuid, int(item.version or 0), item.due_at)
+
+
+def overdue(now: float, limit: int | None = None) -> Iterator[Due]:
+    """Aggregates whose pending step is due by `now`, oldest first: at most `limit` (None:
+    all of them). Each shard is queried in pages of twice its share of the limit and the
+    shards are merged by `due_at`, so the oldest `limit` come first wherever they are: about
+    one Query per shard, and a few times `limit` index items read at most (a hundred bytes
+    each: a page is a read unit or a few). The index is eventually consistent: a row just
+    claimed or re-driven may still be listed (its conditional update then tells)."""
+    page = None if limit is None else 2 * max(1, -(-limit // DUE_SHARDS))
+    shards = (map(_due, StateItem.due.query(f"due#{n}", StateItem.due_at <= now,
+                                            page_size=page))
+              for n in range(DUE_SHARDS))
+    merged = heapq.merge(*shards, key=lambda d: d.due_at)
+    return merged if limit is None else itertools.islice(merged, limit)
+
+
+def postpone(due: Due, now: float, until: float) -> bool:
+    """The tick re-drives `due`: move its `due_at` on to `until` (and let go of the claim that
+    expired, so the step's next claim is free), if it is still at that version and still due
+    by `now`. False when a worker claimed or moved it meanwhile: it needs no message."""
+    pk, sk = row_key(due.kind, due.scope, due.uuid)
+    try:
+        _update(pk, sk, [StateItem.due_at.set(until), StateItem.claimed.remove()],
+                (StateItem.version == due.version) & (StateItem.due_at <= now), "NONE")
+    except VerboseClientError as e:
+        if e.response["Error"].get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _update(pk: str, sk: str, actions: list, condition, return_values: str,
+            on_failure: str | None = None) -> dict:
+    """One UpdateItem of a state row, with what pynamodb's Model.update does not let a caller
+    choose: ReturnValues (it always asks for the whole new row) and
+    ReturnValuesOnConditionCheckFailure."""
+    table = StateItem._get_connection()
+    kwargs = table.get_operation_kwargs(pk, sk, actions=actions, condition=condition,
+                                        return_values=return_values,
+                                        return_values_on_condition_failure=on_failure)
+    return table.connection.dispatch("UpdateItem", kwargs)
 
 
 def events(kind: str, uuid: str) -> list[dict]:

@@ -15,12 +15,15 @@ from __future__ import annotations
 from pynamodb.attributes import (BooleanAttribute, JSONAttribute, NumberAttribute,
                                  UnicodeAttribute)
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from ..kernel import config
 
-DUE_SHARD = "due"
+# The `due` index's hash key is spread over this many shards ("due#0".."due#15"), chosen by a
+# hash of the row's key: a claim or a commit writes one small index item to one of them, so no
+# single partition takes every write, and the tick reads each shard in turn.
+DUE_SHARDS = 16
 
 
 class EventItem(Model):
@@ -36,9 +39,12 @@ class EventItem(Model):
 
 
 class DueIndex(GlobalSecondaryIndex):
+    """What the tick needs and nothing more: the keys name the aggregate (kind, scope, uuid)
+    and `version` the step pending, so an index item is about a hundred bytes, not the row."""
+
     class Meta:
         index_name = "due"
-        projection = AllProjection()
+        projection = IncludeProjection(["version"])
 
     due_shard = UnicodeAttribute(hash_key=True)
     due_at = NumberAttribute(range_key=True)

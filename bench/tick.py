@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from unittest import mock
 
 from .counter import counting
+from .fill import Collector, batch_write
 
 KIND = "cluster"
 WORKSPACES = 20          # the clusters are spread over this many workspaces
@@ -103,13 +104,13 @@ class Population:
         from chalicelib.clusters import machine as c
         from chalicelib.store import aggregates
         items: list = []
-        with mock.patch.object(aggregates, "TransactWrite", _Collector(items)):
+        with mock.patch.object(aggregates, "TransactWrite", Collector(items)):
             for i in range(self.running, self.running + n):
                 events = self._launched(i, now - 3600)
                 nodes = tuple({"instance_id": iid, "private_ip": f"10.42.{k}.{i % 250 + 4}",
                                "public_ip": ""} for k, iid in enumerate(events[-1].instance_ids))
                 self._append(events + [c.NodesReady(nodes, now - 3600 + 60)], None)
-        _batch_write(items)
+        batch_write(items)
         self.running += n
 
     def add_pending(self, now: float) -> None:
@@ -118,42 +119,6 @@ class Population:
             self._append(self._launched(10_000_000 + k, now - 900), due_at=now - 300 + k)
         for k in range(NOT_YET_DUE):
             self._append(self._launched(20_000_000 + k, now - 30), due_at=now + 60 + k)
-
-
-class _Collector:
-    """Stands in for pynamodb's TransactWrite inside aggregates.append: keeps the items the
-    transaction would write, for _batch_write."""
-
-    def __init__(self, sink: list):
-        self.sink = sink
-
-    def __call__(self, *args, **kwargs) -> "_Collector":
-        return self
-
-    def __enter__(self) -> "_Collector":
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        return False
-
-    def save(self, model, condition=None, return_values=None) -> None:
-        self.sink.append(model)
-
-    def update(self, *args, **kwargs) -> None:
-        """The scope's counter of rows (ordinals for lists): the tick does not read it."""
-
-    def condition_check(self, *args, **kwargs) -> None:
-        pass
-
-
-def _batch_write(items: list) -> None:
-    by_model: dict[type, list] = {}
-    for item in items:
-        by_model.setdefault(type(item), []).append(item)
-    for model, group in by_model.items():
-        with model.batch_write() as batch:
-            for item in group:
-                batch.save(item)
 
 
 def _time_ticks(runs: int) -> tuple[float, float, list, int]:

@@ -2,8 +2,9 @@
 decide, commit, decide again on a conflict), drive one queued step, re-drive what is overdue.
 
 One step per message: claim the pending step and read the projection row (one conditional
-UpdateItem), derive the step, run its one side effect, commit the resulting events. A message for an old version is dropped; a claimed
-step is not run twice; a crash leaves the claim to expire and the tick to re-drive it.
+UpdateItem), derive the step, run its one side effect, commit the resulting events. A message
+for an old version is dropped; a claimed step is not run twice; a crash leaves the claim to
+expire and the tick to re-drive it.
 """
 from __future__ import annotations
 
@@ -24,10 +25,9 @@ from .steps import Wait
 
 log = logging.getLogger("corral.engine")
 RETRY_SECONDS = 30
-# A command decides again when another writer got there first (the aggregate, or the scope's
-# counter of new rows and tasks, moved meanwhile).
+# A command (or a creation) decides again when another writer got there first (the
+# aggregate, or the scope's counter of new rows and tasks, moved meanwhile).
 COMMAND_ATTEMPTS = 8
-CREATE_ATTEMPTS = 8
 # A step that keeps failing ends its aggregate FAILED (where its machine has a failed state)
 # after this many tries: passing AWS errors (throttling, eventual consistency) are given half
 # an hour or so (retried every RETRY_SECONDS), anything unexpected (a bug, an input the AWS
@@ -98,7 +98,7 @@ def _append(m: Machine, scope: str, uuid: str, version: int, state: Any, events:
 def create(kind: str, scope: str, uuid: str, events: list) -> Committed:
     """Start a new aggregate with `events` (its uuid is new: nothing to load). Raises
     aggregates.ContainerClosed when its container no longer accepts it."""
-    for _ in range(CREATE_ATTEMPTS):
+    for _ in range(COMMAND_ATTEMPTS):
         try:
             return _append(registry.get(kind), scope, uuid, 0, None, events)
         except aggregates.ContainerClosed:

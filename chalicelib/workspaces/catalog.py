@@ -28,8 +28,8 @@ TYPES_TTL_SECONDS = 3600
 # for that they lack is looked up again.
 IMAGES_TTL_SECONDS = 300
 _lock = threading.Lock()
-_types: dict[tuple, tuple[float, list]] = {}
-_found: dict[tuple, tuple[float, object]] = {}   # (*link key, what[, name]) -> (expires, value)
+# (*link key, "types" | "images" | ("type", name)) -> (expires, value)
+_found: dict[tuple, tuple[float, object]] = {}
 
 
 def _remembered(key: tuple):
@@ -160,17 +160,15 @@ def _types_key(link: Link, ws: Workspace) -> tuple:
 def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
     link = _link(ws, INSTANCE_TYPES)   # a link that failed its check is refused first
     key = _types_key(link, ws)
-    with _lock:
-        cached = _types.get(key)
-        if cached and cached[0] > clock.now():
-            return cached[1]
+    cached = _remembered((*key, "types"))
+    if cached:
+        return cached[1]
     ec2 = _ec2(ws, INSTANCE_TYPES, link)
     try:
         found = instance_types.offered(ec2)
     except CloudError as e:
         raise _refusal(ws, e, INSTANCE_TYPES) from e
-    with _lock:
-        _types[key] = (clock.now() + TYPES_TTL_SECONDS, found)
+    _remember((*key, "types"), found, TYPES_TTL_SECONDS)
     return found
 
 
@@ -178,9 +176,8 @@ def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | Non
     """One offered type by name (one small call, not the whole list), or None."""
     link = _link(ws, INSTANCE_TYPES)
     key = _types_key(link, ws)
-    with _lock:
-        cached = _types.get(key)
-    if cached and cached[0] > clock.now():
+    cached = _remembered((*key, "types"))
+    if cached:
         return next((t for t in cached[1] if t.name == name), None)
     remembered = _remembered((*key, "type", name))
     if remembered:
@@ -199,12 +196,10 @@ def forget_link(link: Link) -> None:
     """Drop what was cached through `link` (it failed its check)."""
     mine = (link.account_id, link.role_arn, link.external_id)
     with _lock:
-        for cache in (_types, _found):
-            for key in [k for k in cache if k[:3] == mine]:
-                del cache[key]
+        for key in [k for k in _found if k[:3] == mine]:
+            del _found[key]
 
 
 def forget() -> None:
     with _lock:
-        _types.clear()
         _found.clear()

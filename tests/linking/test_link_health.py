@@ -64,7 +64,7 @@ def cached_credentials(platform) -> bool:
 def cached_types(platform) -> bool:
     link = link_of(platform)
     return any(k[:3] == (link.account_id, link.role_arn, link.external_id)
-               for k in catalog._types)
+               and k[4:] == ("types",) for k in catalog._found)
 
 
 def assert_failed_with_trust_reason(platform) -> dict:

@@ -16,7 +16,8 @@ from ..kernel import table
 from ..kernel.errors import DomainError
 from ..kernel.events import event
 from ..kernel.state import dump, load
-from ..kernel.task import CarriesTasks, Task, TaskMove
+from ..kernel.task import TERMINAL, CarriesTasks, Task, TaskMove
+from ..kernel.times import iso
 
 
 class ClusterStatus(str, Enum):
@@ -37,6 +38,11 @@ S = ClusterStatus
 KIND = "cluster"
 CREATE_CLUSTER = "CREATE_CLUSTER"
 REMOVE_CLUSTER = "REMOVE_CLUSTER"
+PAUSE_CLUSTER = "PAUSE_CLUSTER"
+RESUME_CLUSTER = "RESUME_CLUSTER"
+STOP_CLUSTER = "STOP_CLUSTER"
+RESTART_CLUSTER = "RESTART_CLUSTER"
+UPDATE_CLUSTER = "UPDATE_CLUSTER"
 READINESS_TIMEOUT_SECONDS = 15 * 60
 
 
@@ -130,6 +136,8 @@ class LaunchFailed:
 class RemovalRequested:
     task_uuid: str
     at: float
+    reason: str = ""                 # "requested by <who>" or "idle since <iso time>"
+    idle_since: float | None = None  # set by the idle shutdown: stale once activity moved on
 
 
 @event
@@ -172,6 +180,114 @@ class StepRetrying:
     at: float
 
 
+# ---- pause, resume, stop, restart, updates, activity (the cluster's life once it runs) ----
+
+@event
+class PauseRequested:
+    """The instances are to be stopped, their disks kept. `reason`: who asked, or "idle
+    since <time>" when the idle shutdown decided it (then `idle_since` is that time)."""
+    task_uuid: str
+    reason: str
+    at: float
+    idle_since: float | None = None
+
+
+@event
+class StopRequested:
+    task_uuid: str
+    reason: str
+    at: float
+
+
+@event
+class InstancesStopping:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class InstancesStopped:
+    at: float
+
+
+@event
+class ResumeRequested:
+    task_uuid: str
+    reason: str
+    at: float
+
+
+@event
+class RestartRequested:
+    task_uuid: str
+    reason: str
+    at: float
+
+
+@event
+class InstancesStarting:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class ClusterUpdated:
+    """PATCH: `changes` are spec fields applied at once (name, description, autoStop,
+    autoPause, autoUpgrade, customTags); `upgrade` (an Upgrade as data) waits for the next
+    restart."""
+    task_uuid: str
+    changes: dict
+    upgrade: dict | None
+    reason: str
+    at: float
+
+
+@event
+class ScaleRequested:
+    task_uuid: str
+    workers: int
+    reason: str
+    at: float
+
+
+@event
+class NodesAdded:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class NodesRemoved:
+    instance_ids: tuple
+    at: float
+
+
+@event
+class ScaleFailed:
+    """Extra nodes could not be launched (no capacity, say): the cluster keeps the nodes it
+    has and runs on."""
+    reason: str
+    at: float
+
+
+@event
+class LaunchTemplateUpdated:
+    """A new default version of the launch template carries the pending upgrade."""
+    version: int
+    at: float
+
+
+@event
+class InstanceTypeChanged:
+    instance_type: str
+    at: float
+
+
+@event
+class ActivityRecorded:
+    at: float
+
+
 LAUNCHING = (S.NEW, S.INPROGRESS)
 # Statuses in which whatever the cluster still holds is released. TERMINATED is here only for
 # a launch fact that arrives after the removal finished (a step that raced it): it is recorded,
@@ -206,6 +322,41 @@ TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     **{(s, StepRetrying): s for s in TEARING_DOWN},
 }
 
+# ---- the cluster's life once it runs: statuses and transitions (merged into TRANSITIONS) ----
+# Pause and stop both stop the instances, disks kept (PAUSING/STOPPING -> PAUSED/STOPPED); a
+# resume (from PAUSED) or a restart (from STOPPED) starts the same instances again and a scale
+# adds or removes nodes: all three are INITIALIZING until the creation's readiness path has
+# run again (RUNNING). A restart first applies an upgrade PATCH asked for (BODOSDK.md 6.6).
+POWERING_DOWN = (S.PAUSING, S.STOPPING)
+LIFECYCLE_STATUSES = (S.RUNNING, S.PAUSING, S.PAUSED, S.STOPPING, S.STOPPED, S.INITIALIZING)
+UPDATABLE = (S.NEW, S.INPROGRESS, *LIFECYCLE_STATUSES)
+# The creation's readiness facts that a start re-runs: a fact that makes a launching cluster
+# RUNNING makes a starting one RUNNING; any other keeps it INITIALIZING. (A readiness check
+# added after NodesReady belongs here too.)
+READINESS_EVENTS = (NodesReady,)
+LIFECYCLE_TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
+    (S.RUNNING, PauseRequested): S.PAUSING,
+    (S.RUNNING, StopRequested): S.STOPPING,
+    **{(s, InstancesStopping): s for s in POWERING_DOWN},
+    (S.PAUSING, InstancesStopped): S.PAUSED,
+    (S.STOPPING, InstancesStopped): S.STOPPED,
+    (S.PAUSED, ResumeRequested): S.INITIALIZING,
+    (S.STOPPED, RestartRequested): S.INITIALIZING,
+    (S.RUNNING, ScaleRequested): S.INITIALIZING,
+    **{(S.INITIALIZING, e): S.INITIALIZING
+       for e in (LaunchTemplateUpdated, InstanceTypeChanged, InstancesStarting, NodesAdded,
+                 NodesRemoved, ScaleFailed)},
+    **{(S.INITIALIZING, e): S.RUNNING if TRANSITIONS[(S.INPROGRESS, e)] == S.RUNNING
+       else S.INITIALIZING for e in READINESS_EVENTS},
+    (S.INITIALIZING, LaunchFailed): S.FAILED,
+    **{(s, ClusterUpdated): s for s in UPDATABLE},
+    **{(s, ActivityRecorded): s for s in (S.RUNNING, S.INITIALIZING)},
+    **{(s, StepRetrying): s for s in (*POWERING_DOWN, S.INITIALIZING)},
+    # Nodes a scale launched as a removal began are recorded, so the teardown releases them.
+    **{(s, NodesAdded): s for s in TEARING_DOWN},
+}
+TRANSITIONS.update(LIFECYCLE_TRANSITIONS)
+
 
 class Step(str, Enum):
     """The side effect a cluster waits for; derived from state, never stored."""
@@ -222,6 +373,15 @@ class Step(str, Enum):
     DELETE_PLACEMENT_GROUP = "DELETE_PLACEMENT_GROUP"
     DELETE_ACCESS_GROUP = "DELETE_ACCESS_GROUP"
     FINISH_REMOVAL = "FINISH_REMOVAL"
+    # the cluster's life once it runs
+    STOP_INSTANCES = "STOP_INSTANCES"
+    AWAIT_STOPPED = "AWAIT_STOPPED"
+    UPDATE_LAUNCH_TEMPLATE = "UPDATE_LAUNCH_TEMPLATE"
+    MODIFY_INSTANCE_TYPE = "MODIFY_INSTANCE_TYPE"
+    START_INSTANCES = "START_INSTANCES"
+    LAUNCH_NODES = "LAUNCH_NODES"
+    TERMINATE_NODES = "TERMINATE_NODES"
+    CHECK_IDLE = "CHECK_IDLE"
 
 
 class Instances(str, Enum):
@@ -229,6 +389,28 @@ class Instances(str, Enum):
     LAUNCHED = "LAUNCHED"
     TERMINATING = "TERMINATING"
     RELEASED = "RELEASED"        # every instance tagged with the cluster is terminated
+
+
+class Power(str, Enum):
+    """Whether the cluster's instances run: a pause or a stop stops them (disks kept)."""
+    ON = "ON"
+    STOPPING = "STOPPING"        # StopInstances called, waiting for every one to be stopped
+    OFF = "OFF"
+
+
+class NodeChange(str, Enum):
+    """What a restart does to the stopped instances for an upgrade (the template first)."""
+    RETYPE = "RETYPE"            # a new instance type: modified while stopped, same instances
+    REPLACE = "REPLACE"          # a new image (Bodo version): new instances from the template
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """A new instance type and/or Bodo version asked by PATCH, applied at the next restart."""
+    instance_type: str
+    vcpus: int
+    bodo_version: str
+    image_id: str
 
 
 @dataclass(frozen=True)
@@ -253,12 +435,18 @@ class Cluster(CarriesTasks):
     failure: str | None = None
     retrying: str | None = None      # "<step>: <reason>" while a step keeps failing
     tasks: tuple[Task, ...] = ()
+    # ---- the cluster's life once it runs (pause, resume, stop, restart, updates) ----
+    last_activity: float | None = None    # the latest activity: RUNNING reached, notebooks, jobs
+    power: Power = Power.ON
+    stopping_at: float | None = None      # when StopInstances was called
+    upgrade: Upgrade | None = None        # waiting for the next restart
+    node_change: NodeChange | None = None  # what the restart in progress does to the nodes
 
 
 # ---- folding ------------------------------------------------------------------------------
 
 def allows(state: Cluster | None, e: Any) -> bool:
-    return table.allowed(TRANSITIONS, state, e)
+    return table.allowed(TRANSITIONS, state, e) and not stale_idle_decision(state, e)
 
 
 def evolve(state: Cluster | None, e: Any) -> Cluster:
@@ -273,10 +461,10 @@ def evolve(state: Cluster | None, e: Any) -> Cluster:
             network=e.network,
         )
     assert state is not None
-    applied = _apply(state, e)
+    applied = _apply(state, e) if type(e) not in LIFECYCLE_EVENTS else _apply_lifecycle(state, e)
     if not isinstance(e, StepRetrying):
         applied = replace(applied, retrying=None)
-    return table.stamp(state, applied, status, e.at)
+    return became_running(state, table.stamp(state, applied, status, e.at))
 
 
 def _apply(s: Cluster, e: Any) -> Cluster:
@@ -311,7 +499,8 @@ def _apply(s: Cluster, e: Any) -> Cluster:
         return replace(s, failure=e.reason).with_task(TaskMove.FAIL, f"Launch failed: {e.reason}", at)
     if isinstance(e, RemovalRequested):
         return s.open_task(e.task_uuid, REMOVE_CLUSTER, at,
-                           "Cancelled: the cluster's removal was requested")
+                           "Cancelled: the cluster's removal was requested",
+                           details=(f"Removal {e.reason}",) if e.reason else ())
     if isinstance(e, InstancesTerminating):
         ids = tuple(e.instance_ids)
         return replace(s, instances=Instances.TERMINATING, instance_ids=ids,
@@ -343,13 +532,13 @@ def decide_create(cluster_uuid: str, workspace_uuid: str, organization_uuid: str
                              task_uuid, dict(network) if network else None, at)]
 
 
-def decide_remove(state: Cluster, task_uuid: str, at: float) -> list:
+def decide_remove(state: Cluster, task_uuid: str, at: float, by: str = "") -> list:
     if state.status in (S.TERMINATING, S.TERMINATED):
         raise DomainError(f"Cluster {state.spec.name} is already "
                           f"{'being removed' if state.status == S.TERMINATING else 'removed'}.")
     if state.status not in REMOVABLE:
         raise DomainError(f"Cluster {state.spec.name} cannot be removed while {state.status.value}.")
-    return [RemovalRequested(task_uuid, at)]
+    return [RemovalRequested(task_uuid, at, reason=f"requested by {by}" if by else "")]
 
 
 # ---- what is pending ----------------------------------------------------------------------
@@ -368,6 +557,8 @@ def next_step(s: Cluster) -> Step | None:
         if s.instances == Instances.NONE:
             return Step.LAUNCH_FLEET
         return Step.AWAIT_NODES
+    if s.status in LIFECYCLE_STATUSES:
+        return lifecycle_step(s)
     if s.status in TEARING_DOWN:
         if s.instances in (Instances.NONE, Instances.LAUNCHED):
             # The step looks instances up by tag as well as by the recorded ids: a launch
@@ -400,8 +591,11 @@ def retrying(s: Cluster, step: Step, reason: str, at: float) -> list:
 
 
 def launch_failed(s: Cluster, reason: str, at: float) -> list:
-    """A lasting AWS error fails a launch; in a teardown it is retried (nothing to record)."""
-    return [LaunchFailed(reason, at)] if s.status in LAUNCHING else []
+    """A lasting AWS error fails a launch (or a start: lifecycle_failed); in a teardown, a
+    pause or a stop it is retried (nothing to record)."""
+    if s.status in LAUNCHING:
+        return [LaunchFailed(reason, at)]
+    return lifecycle_failed(s, reason, at)
 
 
 def readiness_overdue(s: Cluster, now: float) -> bool:
@@ -484,3 +678,260 @@ def not_before(s: Cluster, boot: Polling, shutdown: Polling) -> float | None:
         return None
     step, since = wait
     return first_poll(boot if step == Step.AWAIT_NODES else shutdown, since)
+
+
+# ---- the cluster's life once it runs: folding, commands, what is pending --------------------
+# Pause, resume, stop, restart and PATCH are tasks; a pause, a stop or a removal says why (who
+# asked, or since when the cluster was idle). `last_activity` starts when the cluster becomes
+# RUNNING (a creation or a start) and moves with the activity notebooks and jobs report; the
+# idle shutdown is the CHECK_IDLE step, due at the idle deadline (schedule.not_before), so the
+# tick finds it in the due index like any other wait, never by scanning clusters.
+
+IDLE_PAUSE, IDLE_REMOVE = "pause", "remove"
+LIFECYCLE_EVENTS = frozenset({
+    PauseRequested, StopRequested, InstancesStopping, InstancesStopped, ResumeRequested,
+    RestartRequested, InstancesStarting, ClusterUpdated, ScaleRequested, NodesAdded,
+    NodesRemoved, ScaleFailed, LaunchTemplateUpdated, InstanceTypeChanged, ActivityRecorded})
+
+
+def became_running(before: Cluster, after: Cluster) -> Cluster:
+    """A cluster that becomes RUNNING (created or started) counts as active from then."""
+    if after.status == S.RUNNING and before.status != S.RUNNING:
+        return replace(after, last_activity=after.updated_at)
+    return after
+
+
+def stale_idle_decision(state: Cluster | None, e: Any) -> bool:
+    """An idle shutdown decided on an activity time the cluster no longer has (activity was
+    reported meanwhile): a fact no longer true, which the engine then drops."""
+    since = getattr(e, "idle_since", None)
+    return since is not None and (state is None or state.last_activity != since)
+
+
+def _ready_wait(s: Cluster, at: float) -> Cluster:
+    """The nodes changed (started, added, removed): the readiness path runs again from now."""
+    return replace(s, nodes=(), launched_at=at)
+
+
+def _apply_lifecycle(s: Cluster, e: Any) -> Cluster:
+    at = e.at
+    if isinstance(e, (PauseRequested, StopRequested, ResumeRequested, RestartRequested)):
+        operation, verb = {
+            PauseRequested: (PAUSE_CLUSTER, "Pause"), StopRequested: (STOP_CLUSTER, "Stop"),
+            ResumeRequested: (RESUME_CLUSTER, "Resume"),
+            RestartRequested: (RESTART_CLUSTER, "Restart")}[type(e)]
+        return s.open_task(e.task_uuid, operation, at, f"Superseded: {verb.lower()} "
+                           f"{e.reason}", details=(f"{verb} {e.reason}",))
+    if isinstance(e, InstancesStopping):
+        return replace(s, power=Power.STOPPING, stopping_at=at, nodes=()).with_task(
+            TaskMove.PROGRESS, f"Stopping {len(e.instance_ids)} instance(s)", at)
+    if isinstance(e, InstancesStopped):
+        return replace(s, power=Power.OFF).with_task(
+            TaskMove.FINISH, f"All {len(s.instance_ids)} instance(s) stopped; their disks are "
+                             f"kept", at)
+    if isinstance(e, InstancesStarting):
+        return _ready_wait(replace(s, power=Power.ON), at).with_task(
+            TaskMove.PROGRESS, f"Starting {len(e.instance_ids)} instance(s) "
+                               f"{', '.join(e.instance_ids)}", at)
+    if isinstance(e, ClusterUpdated):
+        return _updated(s, e)
+    if isinstance(e, ScaleRequested):
+        before = s.spec.workers_quantity
+        return replace(s, spec=replace(s.spec, workers_quantity=e.workers)).open_task(
+            e.task_uuid, UPDATE_CLUSTER, at, "Superseded by a scale",
+            details=(f"Scaling from {before} to {e.workers} node(s), {e.reason}",))
+    if isinstance(e, NodesAdded):
+        ids = tuple(e.instance_ids)
+        return _ready_wait(replace(s, instance_ids=s.instance_ids + ids, power=Power.ON,
+                                   instances=Instances.LAUNCHED, node_change=None), at).with_task(
+            TaskMove.PROGRESS, f"Launched {len(ids)} node(s) {', '.join(ids)}", at)
+    if isinstance(e, NodesRemoved):
+        gone = set(e.instance_ids)
+        return _ready_wait(replace(s, instance_ids=tuple(i for i in s.instance_ids
+                                                         if i not in gone)), at).with_task(
+            TaskMove.PROGRESS, f"Terminated {len(gone)} node(s) {', '.join(e.instance_ids)}", at)
+    if isinstance(e, ScaleFailed):
+        kept = len(s.instance_ids)
+        return _ready_wait(replace(s, spec=replace(s.spec, workers_quantity=kept)), at).with_task(
+            TaskMove.FAIL, f"Scale failed, the cluster keeps its {kept} node(s): {e.reason}", at)
+    if isinstance(e, LaunchTemplateUpdated):
+        u = s.upgrade
+        assert u is not None
+        change = (NodeChange.REPLACE if u.image_id != s.spec.image_id else
+                  NodeChange.RETYPE if u.instance_type != s.spec.instance_type else None)
+        spec = replace(s.spec, instance_type=u.instance_type, vcpus=u.vcpus,
+                       bodo_version=u.bodo_version, image_id=u.image_id)
+        return replace(s, spec=spec, upgrade=None, node_change=change).with_task(
+            TaskMove.PROGRESS, f"Launch template version {e.version}: {u.instance_type}, Bodo "
+                               f"{u.bodo_version}", at)
+    if isinstance(e, InstanceTypeChanged):
+        return replace(s, node_change=None).with_task(
+            TaskMove.PROGRESS, f"Instances changed to {e.instance_type} while stopped", at)
+    if isinstance(e, ActivityRecorded):
+        return replace(s, last_activity=max(at, s.last_activity or at))
+    raise ValueError(f"unhandled event {type(e).__name__}")  # pragma: no cover
+
+
+def _updated(s: Cluster, e: ClusterUpdated) -> Cluster:
+    """Apply a PATCH: its fields at once, its upgrade at the next restart. It is a task of its
+    own, finished at once, unless a task is open (a scale it came with, a creation): then it
+    is a detail of that one, which it must not end."""
+    upgrade = load(Upgrade, e.upgrade) if e.upgrade is not None else s.upgrade
+    if upgrade is not None and (upgrade.instance_type, upgrade.image_id) == (
+            s.spec.instance_type, s.spec.image_id):
+        upgrade = None    # asked back to what runs: nothing waits any more
+    s = replace(s, spec=replace(s.spec, **e.changes), upgrade=upgrade)
+    fields = sorted(e.changes) + (["instance type / Bodo version (at the next restart)"]
+                                  if e.upgrade is not None else [])
+    detail = f"Updated {', '.join(fields)}, {e.reason}"
+    if s.task is not None and s.task.status not in TERMINAL:
+        return s.with_task(TaskMove.PROGRESS, detail, e.at)
+    return s.open_task(e.task_uuid, UPDATE_CLUSTER, e.at, "", details=(detail,)).with_task(
+        TaskMove.FINISH, None, e.at)
+
+
+def _refuse(s: Cluster, doing: str, allowed: ClusterStatus, hint: str = "") -> DomainError:
+    return DomainError(f"Cluster {s.spec.name} is {s.status.value}: only a {allowed.value} "
+                       f"cluster can be {doing}.{(' ' + hint) if hint else ''}")
+
+
+def decide_pause(s: Cluster, task_uuid: str, by: str, at: float) -> list:
+    if s.status == S.RUNNING:
+        return [PauseRequested(task_uuid, f"requested by {by}", at)]
+    if s.status in (S.PAUSING, S.PAUSED):
+        raise DomainError(f"Cluster {s.spec.name} is already "
+                          f"{'being paused' if s.status == S.PAUSING else 'PAUSED'}.")
+    raise _refuse(s, "paused", S.RUNNING)
+
+
+def decide_resume(s: Cluster, task_uuid: str, by: str, at: float) -> list:
+    if s.status == S.PAUSED:
+        return [ResumeRequested(task_uuid, f"requested by {by}", at)]
+    raise _refuse(s, "resumed", S.PAUSED, "A STOPPED cluster is restarted."
+                  if s.status == S.STOPPED else "")
+
+
+def decide_stop(s: Cluster, task_uuid: str, by: str, at: float) -> list:
+    if s.status == S.RUNNING:
+        return [StopRequested(task_uuid, f"requested by {by}", at)]
+    if s.status in (S.STOPPING, S.STOPPED):
+        raise DomainError(f"Cluster {s.spec.name} is already "
+                          f"{'being stopped' if s.status == S.STOPPING else 'STOPPED'}.")
+    raise _refuse(s, "stopped", S.RUNNING)
+
+
+def decide_restart(s: Cluster, task_uuid: str, by: str, at: float) -> list:
+    if s.status == S.STOPPED:
+        return [RestartRequested(task_uuid, f"requested by {by}", at)]
+    raise _refuse(s, "restarted", S.STOPPED, "A PAUSED cluster is resumed."
+                  if s.status == S.PAUSED else "")
+
+
+def decide_update(s: Cluster, task_uuid: str, changes: dict, upgrade: Upgrade | None,
+                  workers: int | None, by: str, at: float) -> list:
+    """PATCH as the SDK sends it: every field again, so unchanged values are no-ops; a new
+    instance type or Bodo version waits for the next restart (never refused while RUNNING)."""
+    if s.status not in UPDATABLE:
+        raise DomainError(f"Cluster {s.spec.name} is {s.status.value}: it can no longer be "
+                          f"updated{'; remove it' if s.status == S.FAILED else ''}.")
+    changes = {k: v for k, v in changes.items() if getattr(s.spec, k) != v}
+    current = s.upgrade or Upgrade(s.spec.instance_type, s.spec.vcpus, s.spec.bodo_version,
+                                   s.spec.image_id)
+    if upgrade is not None and (upgrade.instance_type, upgrade.image_id) == (
+            current.instance_type, current.image_id):
+        upgrade = None
+    events: list = []
+    reason = f"requested by {by}"
+    if workers is not None and workers != s.spec.workers_quantity:
+        if s.status != S.RUNNING:
+            raise DomainError(f"Cluster {s.spec.name} is {s.status.value}: it can be scaled "
+                              f"only while RUNNING.", field="workersQuantity")
+        events.append(ScaleRequested(task_uuid, workers, reason, at))
+    if changes or upgrade is not None:
+        events.append(ClusterUpdated(task_uuid, changes, dump(upgrade) if upgrade else None,
+                                     reason, at))
+    return events
+
+
+def decide_activity(s: Cluster, at: float) -> list:
+    """Activity counts only on a cluster that runs, and only when it is newer."""
+    if s.status in (S.RUNNING, S.INITIALIZING) and (s.last_activity is None
+                                                    or at > s.last_activity):
+        return [ActivityRecorded(at)]
+    return []
+
+
+def idle_action(s: Cluster) -> tuple[float, str] | None:
+    """(when, what) the idle shutdown will do if no activity comes: pause a RUNNING cluster
+    after autoPause minutes, remove a RUNNING or PAUSED one after autoStop; 0 = never."""
+    if s.last_activity is None:
+        return None
+    options = []
+    if s.status == S.RUNNING and s.spec.auto_pause > 0:
+        options.append((s.last_activity + 60 * s.spec.auto_pause, IDLE_PAUSE))
+    if s.status in (S.RUNNING, S.PAUSED) and s.spec.auto_stop > 0:
+        options.append((s.last_activity + 60 * s.spec.auto_stop, IDLE_REMOVE))
+    return min(options, default=None)
+
+
+def decide_idle(s: Cluster, task_uuid: str, now: float) -> list:
+    """The idle shutdown once its deadline passed (nothing before)."""
+    action = idle_action(s)
+    if action is None or now < action[0]:
+        return []
+    reason = f"idle since {iso(s.last_activity)}"
+    if action[1] == IDLE_PAUSE:
+        return [PauseRequested(task_uuid, reason, now, idle_since=s.last_activity)]
+    return [RemovalRequested(task_uuid, now, reason=reason, idle_since=s.last_activity)]
+
+
+def restarting(s: Cluster) -> bool:
+    return s.task is not None and s.task.operation == RESTART_CLUSTER
+
+
+def nodes_to_remove(s: Cluster) -> tuple[str, ...]:
+    """A new image replaces every node; a scale down removes the highest-indexed ones (the
+    latest launched: `instance_ids` keeps launch order)."""
+    if s.node_change == NodeChange.REPLACE:
+        return s.instance_ids
+    return s.instance_ids[s.spec.workers_quantity:]
+
+
+def lifecycle_step(s: Cluster) -> Step | None:
+    if s.status in POWERING_DOWN:
+        return Step.STOP_INSTANCES if s.power == Power.ON else Step.AWAIT_STOPPED
+    if s.status == S.INITIALIZING:
+        if s.upgrade is not None and restarting(s):
+            return Step.UPDATE_LAUNCH_TEMPLATE
+        if s.node_change == NodeChange.REPLACE and s.instance_ids:
+            return Step.TERMINATE_NODES
+        if s.node_change == NodeChange.RETYPE:
+            return Step.MODIFY_INSTANCE_TYPE
+        if s.power != Power.ON and s.instance_ids:
+            return Step.START_INSTANCES
+        if len(s.instance_ids) < s.spec.workers_quantity:
+            return Step.LAUNCH_NODES
+        if len(s.instance_ids) > s.spec.workers_quantity:
+            return Step.TERMINATE_NODES
+        # The nodes run: the creation's own readiness path, whatever it checks, runs again.
+        return next_step(replace(s, status=S.INPROGRESS))
+    if idle_action(s) is not None:
+        return Step.CHECK_IDLE
+    return None
+
+
+def lifecycle_failed(s: Cluster, reason: str, at: float) -> list:
+    """A lasting AWS error while nodes start: a scale up that cannot launch keeps the nodes
+    it has; anything else fails the cluster (its teardown then releases it). A pause or a
+    stop is retried (nothing to record)."""
+    if s.status != S.INITIALIZING:
+        return []
+    if (s.node_change is None and s.power == Power.ON
+            and len(s.instance_ids) < s.spec.workers_quantity):
+        return [ScaleFailed(reason, at)]
+    return [LaunchFailed(reason, at)]
+
+
+def stopping_since(s: Cluster) -> float | None:
+    """When the wait for stopped instances began, while the cluster waits for it."""
+    return s.stopping_at if next_step(s) == Step.AWAIT_STOPPED else None

@@ -2,8 +2,9 @@
 state, then commits through the engine, which appends and enqueues the step that follows.
 Clusters live in their workspace's scope.
 
-Public surface for other concepts (jobs will start job-dedicated clusters through `create`):
-create, get, remove, live_names."""
+Public surface for other concepts (jobs will start job-dedicated clusters through `create`;
+notebooks and jobs report activity through `record_activity`): create, get, remove,
+record_activity, live_names."""
 from __future__ import annotations
 
 from ..engine import driver as engine
@@ -11,6 +12,7 @@ from ..kernel import clock
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..kernel.state import load
+from ..kernel.times import iso
 from ..kernel.listing import ListQuery
 from ..store import aggregates, lists
 from ..workspaces import commands as workspaces
@@ -65,10 +67,58 @@ def live_names_in_organization(org_uuid: str, _container: str = "") -> list[str]
     return [name for ws in workspaces.live(org_uuid) for name in live_names(org_uuid, ws.uuid)]
 
 
-def remove(workspace_uuid: str, cluster_uuid: str) -> Cluster | None:
-    """Request the removal. None if there is no such cluster; DomainError if not allowed."""
+BUSY = "The cluster is changing too fast right now; try again."
+
+
+def _command(workspace_uuid: str, cluster_uuid: str, decide) -> Cluster | None:
+    """Decide `decide(state, task_uuid, now)` on the cluster and commit it. None if there is
+    no such cluster; DomainError (409) if its state does not allow it."""
     task_uuid = new_uuid()
     return engine.execute(
         KIND, workspace_uuid, cluster_uuid,
-        lambda s: [] if s is None else c.decide_remove(s, task_uuid, clock.now()),
-        busy="The cluster is changing too fast right now; try again.").state
+        lambda s: [] if s is None else decide(s, task_uuid, clock.now()), busy=BUSY).state
+
+
+def remove(workspace_uuid: str, cluster_uuid: str, by: str = "") -> Cluster | None:
+    """Request the removal; `by` says who asked (recorded in the task and the events)."""
+    return _command(workspace_uuid, cluster_uuid,
+                    lambda s, task, now: c.decide_remove(s, task, now, by=by))
+
+
+def pause(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+    return _command(workspace_uuid, cluster_uuid,
+                    lambda s, task, now: c.decide_pause(s, task, by, now))
+
+
+def resume(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+    return _command(workspace_uuid, cluster_uuid,
+                    lambda s, task, now: c.decide_resume(s, task, by, now))
+
+
+def stop(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+    return _command(workspace_uuid, cluster_uuid,
+                    lambda s, task, now: c.decide_stop(s, task, by, now))
+
+
+def restart(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+    return _command(workspace_uuid, cluster_uuid,
+                    lambda s, task, now: c.decide_restart(s, task, by, now))
+
+
+def update(workspace_uuid: str, cluster_uuid: str, changes: dict, upgrade: c.Upgrade | None,
+           workers: int | None, by: str) -> Cluster | None:
+    """PATCH: fields at once, a scale as a task, an upgrade at the next restart."""
+    return _command(workspace_uuid, cluster_uuid, lambda s, task, now: c.decide_update(
+        s, task, changes, upgrade, workers, by, now))
+
+
+def record_activity(workspace_uuid: str, cluster_uuid: str, at: float) -> Cluster | None:
+    """Notebooks and jobs say the cluster is in use at `at`: its idle deadline moves on (the
+    due index with it). Ignored unless the cluster runs and `at` is newer than what it has."""
+    if not isinstance(at, (int, float)):
+        raise DomainError(f"activity time must be epoch seconds, not {at!r}")
+    if at > clock.now() + 60:
+        raise DomainError(f"activity at {iso(at)} is in the future")
+    return engine.execute(KIND, workspace_uuid, cluster_uuid,
+                          lambda s: [] if s is None else c.decide_activity(s, at),
+                          busy=BUSY).state

@@ -4,7 +4,9 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..api.http import body, json_view, not_found, paged, query
-from ..identity.caller import caller
+from ..identity.caller import Caller, caller
+from ..identity.clients import get_client
+from ..identity.users import get_user
 from ..workspaces import scope
 from . import commands, shapes
 
@@ -39,10 +41,63 @@ def list_clusters():
                  order=(params.get("order") or ["ASC"])[-1].upper())
 
 
+def actor(c: Caller) -> str:
+    """Who asks, as the task and the events record it: a user's email or an API key's name."""
+    if c.user_uuid:
+        user = get_user(c.user_uuid)
+        return f"user {user.email}" if user else f"user {c.user_uuid}"
+    client = get_client(c.client_id)
+    return f"API key {client.name}" if client and client.name else f"API key {c.client_id}"
+
+
+def _act(cluster_uuid: str, command) -> dict:
+    """Run `command(workspace, cluster, by)` for the caller: the cluster after it, 404 if
+    there is none (a state that forbids it is a 409, from json_view)."""
+    who = caller(bp.current_request)
+    done = command(who.require_workspace(), cluster_uuid, actor(who))
+    if done is None:
+        raise not_found("cluster", cluster_uuid)
+    return shapes.render(done)
+
+
 @bp.route("/v1/clusters/{cluster_uuid}", methods=["DELETE"])
 @json_view
 def remove_cluster(cluster_uuid):
-    removed = commands.remove(caller(bp.current_request).require_workspace(), cluster_uuid)
-    if removed is None:
+    return _act(cluster_uuid, lambda ws, c, by: commands.remove(ws, c, by=by))
+
+
+@bp.route("/v1/clusters/{cluster_uuid}/pause", methods=["PUT"])
+@json_view
+def pause_cluster(cluster_uuid):
+    return _act(cluster_uuid, commands.pause)
+
+
+@bp.route("/v1/clusters/{cluster_uuid}/resume", methods=["PUT"])
+@json_view
+def resume_cluster(cluster_uuid):
+    return _act(cluster_uuid, commands.resume)
+
+
+@bp.route("/v1/clusters/{cluster_uuid}/stop", methods=["POST"])
+@json_view
+def stop_cluster(cluster_uuid):
+    return _act(cluster_uuid, commands.stop)
+
+
+@bp.route("/v1/clusters/{cluster_uuid}/restart", methods=["POST"])
+@json_view
+def restart_cluster(cluster_uuid):
+    return _act(cluster_uuid, commands.restart)
+
+
+@bp.route("/v1/clusters/{cluster_uuid}", methods=["PATCH"])
+@json_view
+def update_cluster(cluster_uuid):
+    who = caller(bp.current_request)
+    ws = scope.own_workspace(who)
+    found = commands.get(ws.uuid, cluster_uuid)
+    if found is None:
         raise not_found("cluster", cluster_uuid)
-    return shapes.render(removed)
+    changes, upgrade, workers = shapes.parse_update(ws, found, body(bp.current_request))
+    return _act(cluster_uuid, lambda w, c, by: commands.update(w, c, changes, upgrade,
+                                                               workers, by))

@@ -18,4 +18,12 @@ def shutdown() -> c.Polling:
 
 
 def not_before(s: c.Cluster) -> float | None:
+    """Also the idle deadline (the CHECK_IDLE step finds nothing before it: the tick finds it
+    in the due index then) and the first look at stopping instances."""
+    idle = c.idle_action(s) if c.next_step(s) == c.Step.CHECK_IDLE else None
+    if idle is not None:
+        return idle[0]
+    stopping = c.stopping_since(s)
+    if stopping is not None:
+        return c.first_poll(shutdown(), stopping)
     return c.not_before(s, boot(), shutdown())

@@ -7,7 +7,7 @@ from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from ..workspaces import catalog
 from ..workspaces.machine import Workspace
-from .machine import Cluster, ClusterSpec, ClusterStatus
+from .machine import Cluster, ClusterSpec, ClusterStatus, Upgrade
 
 MAX_WORKERS = 256
 MAX_IDLE_MINUTES = 7 * 24 * 60
@@ -48,6 +48,57 @@ def parse_create(ws: Workspace, body: dict) -> ClusterSpec:
                        auto_stop=auto_stop, auto_pause=auto_pause, **spec_fields)
 
 
+# PATCH fields applied at once: body key -> (spec field, reader)
+UPDATE_FIELDS = {
+    "name": ("name", lambda b, k: v.name(b, k, required=False)),
+    "description": ("description", lambda b, k: v.string(b, k, max_len=512)),
+    "autoStop": ("auto_stop", lambda b, k: v.integer(b, k, low=0, high=MAX_IDLE_MINUTES)),
+    "autoPause": ("auto_pause", lambda b, k: v.integer(b, k, low=0, high=MAX_IDLE_MINUTES)),
+    "autoUpgrade": ("auto_upgrade", lambda b, k: v.boolean(b, k)),
+    "customTags": ("custom_tags", lambda b, k: v.tags(b, k)),
+}
+
+
+def parse_update(ws: Workspace, cluster: Cluster, body: dict) -> tuple[dict, Upgrade | None,
+                                                                        int | None]:
+    """A PATCH body as the SDK sends it (any subset of the create keys, often all of them
+    again): (spec changes, the upgrade for the next restart or None, the new node count or
+    None). Only keys present count; null is absent; instanceRoleUUID, autoAZ and
+    availabilityZone are accepted and not used (a cluster stays in its zone)."""
+    changes = {field: read(body, key) for key, (field, read) in UPDATE_FIELDS.items()
+               if body.get(key) is not None}
+    workers = (v.integer(body, "workersQuantity", low=1, high=MAX_WORKERS)
+               if body.get("workersQuantity") is not None else None)
+    return changes, _upgrade(ws, cluster, body), workers
+
+
+def _upgrade(ws: Workspace, cluster: Cluster, body: dict) -> Upgrade | None:
+    """The instance type and Bodo version asked, each checked against the catalog as at
+    creation; what is not asked stays as it will be after the next restart."""
+    type_name = v.string(body, "instanceType", max_len=64)
+    version = v.string(body, "bodoVersion", max_len=64)
+    if type_name is None and version is None:
+        return None
+    s, after = cluster.spec, cluster.upgrade
+    upgrade = after or Upgrade(s.instance_type, s.vcpus, s.bodo_version, s.image_id)
+    if type_name is not None and type_name != upgrade.instance_type:
+        itype = catalog.instance_type(ws, type_name)
+        if itype is None:
+            raise invalid("instanceType", f"{type_name} is not offered in {ws.region}")
+        if s.accelerated_networking and not itype.efa:
+            raise invalid("instanceType", f"{type_name} does not support EFA, which this "
+                                          f"cluster uses")
+        upgrade = Upgrade(itype.name, itype.vcpus, upgrade.bodo_version, upgrade.image_id)
+    if version is not None and version != upgrade.bodo_version:
+        image = catalog.image_for(ws, version)
+        if image is None:
+            offered = ", ".join(i.bodo_version for i in catalog.bodo_versions(ws))
+            raise invalid("bodoVersion", f"{version} is not available; choose one of {offered}")
+        upgrade = Upgrade(upgrade.instance_type, upgrade.vcpus, image.bodo_version,
+                          image.image_id)
+    return upgrade
+
+
 def render(c: Cluster) -> dict:
     s = c.spec
     return {
@@ -77,13 +128,16 @@ def render(c: Cluster) -> dict:
         "createdAt": iso(c.created_at),
         "updatedAt": iso(c.updated_at),
         "inStateSince": iso(c.in_state_since),
-        "lastKnownActivity": iso(c.updated_at),
+        "lastKnownActivity": iso(c.last_activity),
         "nodesIp": [n["private_ip"] for n in c.nodes],
         "nodeMetadata": [{"privateIP": n["private_ip"], "publicIP": n.get("public_ip", ""),
                           "instanceId": n["instance_id"], "memUsage": None} for n in c.nodes],
         "instanceRole": None,
         "failureReason": c.failure,
         "taskUUID": c.task.uuid,
+        # An instance type or Bodo version asked by PATCH, waiting for the next restart.
+        "pendingChanges": ({"instanceType": c.upgrade.instance_type,
+                            "bodoVersion": c.upgrade.bodo_version} if c.upgrade else None),
     }
 
 

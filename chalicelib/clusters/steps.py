@@ -3,10 +3,11 @@ that say what happened (or Wait when there is nothing new yet). A lasting AWS er
 launch fails it (machine.launch_failed); during a teardown it is retried and said."""
 from __future__ import annotations
 
-from ..cloud import fleet, network
+from ..cloud import fleet, instances, network
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
+from ..kernel.ids import new_uuid
 from ..linking.links import link_for
 from . import machine as c
 from . import schedule
@@ -114,6 +115,61 @@ def _finish_removal(s: Cluster, now: float) -> list:
     return [c.ClusterRemoved(now)]
 
 
+# ---- the cluster's life once it runs: stop, start, upgrade, scale, idle shutdown ----------
+
+def _stop_instances(s: Cluster, now: float) -> list:
+    instances.stop(_client(s), list(s.instance_ids))
+    return [c.InstancesStopping(tuple(s.instance_ids), now)]
+
+
+def _await_stopped(s: Cluster, now: float):
+    shutdown = schedule.shutdown()
+    since = s.stopping_at if s.stopping_at is not None else now
+    first = c.first_poll(shutdown, since)
+    if now < first:
+        return Wait(first - now, "instances still stopping")
+    done, waiting_for = instances.stopped(_client(s), list(s.instance_ids))
+    if done:
+        return [c.InstancesStopped(now)]
+    return Wait(c.next_poll(shutdown, since, now) - now, waiting_for)
+
+
+def _update_launch_template(s: Cluster, now: float) -> list:
+    u = s.upgrade
+    version = instances.upgrade_template(_client(s), s.launch_template_id, u.instance_type,
+                                         u.image_id, f"corral upgrade {s.task.uuid}")
+    return [c.LaunchTemplateUpdated(version, now)]
+
+
+def _modify_instance_type(s: Cluster, now: float) -> list:
+    instances.change_type(_client(s), list(s.instance_ids), s.spec.instance_type)
+    return [c.InstanceTypeChanged(s.spec.instance_type, now)]
+
+
+def _start_instances(s: Cluster, now: float) -> list:
+    instances.start(_client(s), list(s.instance_ids))
+    return [c.InstancesStarting(tuple(s.instance_ids), now)]
+
+
+def _launch_nodes(s: Cluster, now: float) -> list:
+    count = s.spec.workers_quantity - len(s.instance_ids)
+    ids = instances.launch_nodes(_client(s), s.uuid, s.launch_template_id, count,
+                                 f"corral-{s.task.uuid}", list(s.instance_ids), cluster_tags(s))
+    return [c.NodesAdded(tuple(ids), now)]
+
+
+def _terminate_nodes(s: Cluster, now: float) -> list:
+    gone = instances.terminate_nodes(_client(s), list(c.nodes_to_remove(s)))
+    return [c.NodesRemoved(tuple(gone), now)]
+
+
+def _check_idle(s: Cluster, now: float):
+    action = c.idle_action(s)
+    if action is not None and now < action[0]:   # early: activity may still come
+        return Wait(action[0] - now, "not idle long enough")
+    return c.decide_idle(s, new_uuid(), now)
+
+
 run = runner({
     Step.ENSURE_NETWORK: _ensure_network,
     Step.ENSURE_ACCESS_GROUP: _ensure_access_group,
@@ -127,4 +183,12 @@ run = runner({
     Step.DELETE_PLACEMENT_GROUP: _delete_placement_group,
     Step.DELETE_ACCESS_GROUP: _delete_access_group,
     Step.FINISH_REMOVAL: _finish_removal,
+    Step.STOP_INSTANCES: _stop_instances,
+    Step.AWAIT_STOPPED: _await_stopped,
+    Step.UPDATE_LAUNCH_TEMPLATE: _update_launch_template,
+    Step.MODIFY_INSTANCE_TYPE: _modify_instance_type,
+    Step.START_INSTANCES: _start_instances,
+    Step.LAUNCH_NODES: _launch_nodes,
+    Step.TERMINATE_NODES: _terminate_nodes,
+    Step.CHECK_IDLE: _check_idle,
 }, failed=c.launch_failed)

@@ -756,7 +756,8 @@ def _apply_lifecycle(s: Cluster, e: Any) -> Cluster:
             TaskMove.FAIL, f"Scale failed, the cluster keeps its {kept} node(s): {e.reason}", at)
     if isinstance(e, LaunchTemplateUpdated):
         u = s.upgrade
-        assert u is not None
+        if u is None:    # a version made for an upgrade asked back meanwhile: nothing to do
+            return s.with_task(TaskMove.PROGRESS, f"Launch template version {e.version}", at)
         change = (NodeChange.REPLACE if u.image_id != s.spec.image_id else
                   NodeChange.RETYPE if u.instance_type != s.spec.instance_type else None)
         spec = replace(s.spec, instance_type=u.instance_type, vcpus=u.vcpus,

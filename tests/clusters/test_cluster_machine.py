@@ -38,6 +38,21 @@ EVENT_POOL = [
     lambda at: c.PlacementGroupDeleted(at),
     lambda at: c.ClusterRemoved(at),
     lambda at: c.StepRetrying("TERMINATE_INSTANCES", "RequestLimitExceeded: slow down", at),
+    # the cluster's life once it runs
+    lambda at: c.PauseRequested(f"p{at}", "requested by user a@b.c", at),
+    lambda at: c.StopRequested(f"s{at}", "requested by user a@b.c", at),
+    lambda at: c.InstancesStopping(("i-1", "i-2"), at),
+    lambda at: c.InstancesStopped(at),
+    lambda at: c.ResumeRequested(f"r{at}", "requested by user a@b.c", at),
+    lambda at: c.RestartRequested(f"R{at}", "requested by user a@b.c", at),
+    lambda at: c.InstancesStarting(("i-1", "i-2"), at),
+    lambda at: c.ScaleRequested(f"u{at}", 3, "requested by API key k", at),
+    lambda at: c.NodesAdded(("i-3",), at),
+    lambda at: c.NodesRemoved(("i-3",), at),
+    lambda at: c.ScaleFailed("InsufficientInstanceCapacity: none", at),
+    lambda at: c.ClusterUpdated(f"d{at}", {"description": "x"}, None, "requested by k", at),
+    lambda at: c.LaunchTemplateUpdated(2, at),
+    lambda at: c.ActivityRecorded(at),
 ]
 
 
@@ -182,6 +197,9 @@ def test_folding_random_events_never_reaches_a_state_the_table_forbids(choices):
                        for k in state.tasks)
         if state.status == S.RUNNING:
             assert state.nodes and c.next_step(state) is None
+            assert state.last_activity is not None
+        if state.status in (S.PAUSED, S.STOPPED):
+            assert state.power == c.Power.OFF and not state.nodes
         # Whatever the cluster still holds is being released unless it is running or launching.
         if state.status in (S.FAILED, S.TERMINATING) and (
                 state.instances != Instances.RELEASED or state.launch_template_id

@@ -12,9 +12,11 @@ from .clusters import schedule as cluster_schedule
 from .cloud import sessions
 from .engine import registry
 from .image_shares import machine as share_machine
+from .identity.organizations import get_organization
 from .kernel import holds
 from .linking import health as link_health
 from .store import models
+from .web import onboarding
 from .workspaces import catalog
 from .workspaces import commands as workspace_commands
 from .workspaces import machine as workspace_machine
@@ -61,6 +63,11 @@ MACHINES = (
 )
 
 
+def _linked(org_uuid: str) -> bool:
+    org = get_organization(org_uuid)
+    return bool(org and org.linked)
+
+
 def wire() -> None:
     """Idempotent: tests and the local runner call it again after changing the environment."""
     for m in MACHINES:
@@ -68,6 +75,8 @@ def wire() -> None:
     holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)
     holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
+    onboarding.register("link", _linked)
+    onboarding.register("cluster", cluster_commands.any_in_organization)
     # A call through a customer's link that AWS refuses has the link checked at once; a link
     # that fails its check ends what was cached through it.
     sessions.watch("linking", link_health.refused)

@@ -34,8 +34,15 @@ def parse_create(ws: Workspace, body: dict) -> ClusterSpec:
         memory_report_enabled=v.boolean(body, "memoryReportEnabled"),
     )
     itype = catalog.instance_type(ws, type_name)
-    if itype is None:
+    if itype is None or not itype.zones:
         raise invalid("instanceType", f"{type_name} is not offered in {ws.region}")
+    if itype.vcpus < 2:
+        raise invalid("instanceType", f"{type_name} has {itype.vcpus} vCPU: an MPI node needs "
+                                      f"at least 2")
+    if not itype.cluster_placement:
+        raise invalid("instanceType", f"{type_name} cannot join a cluster placement group, "
+                                      f"which MPI clusters need: choose a type from the "
+                                      f"workspace's available instances")
     if efa and not itype.efa:
         raise invalid("acceleratedNetworking", f"{type_name} does not support EFA")
     image = catalog.image_for(ws, version)

@@ -67,9 +67,13 @@ def render(ws: Workspace) -> dict:
     list_workspaces. `task` (extra, ignored by the SDK) says what the last operation did."""
     network = {"region": ws.region}
     if ws.network:
-        network.update({"vpcId": ws.network["vpc_id"],
-                        "publicSubnetsIds": [ws.network["subnet_id"]], "privateSubnetsIds": [],
-                        "securityGroupId": ws.network["security_group_id"]})
+        net = ws.network
+        network.update({"vpcId": net["vpc_id"],
+                        "publicSubnetsIds": [v for _, v in sorted(net["public_subnets"].items())],
+                        "privateSubnetsIds": [v for _, v in sorted(net["private_subnets"].items())],
+                        "securityGroupId": net["security_group_id"],
+                        "efsFileSystemId": net["file_system_id"], "bucket": net["bucket"],
+                        "instanceProfileArn": net["instance_profile_arn"]})
     return {"uuid": ws.uuid, "organizationUUID": ws.organization_uuid, "name": ws.name,
             "status": ws.status.value, "region": ws.region, "networkData": network,
             "workspaceData": dict(ws.spec.workspace_data), "createdBy": ws.spec.created_by,

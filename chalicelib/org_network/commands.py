@@ -8,6 +8,7 @@ refuses a cleanup without importing the concepts above it."""
 from __future__ import annotations
 
 from ..engine import driver as engine
+from ..identity.organizations import get_organization
 from ..kernel import clock, holds
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
@@ -65,6 +66,10 @@ def cleanup(org_uuid: str, region: str) -> Task:
     """
     if region not in REGIONS:
         raise ValueError(f"unsupported region {region!r}")
+    org = get_organization(org_uuid)
+    if org is None or not org.linked:
+        raise DomainError("No AWS account is linked to this organization: there is nothing of "
+                          "it to clean up. Link the account in Settings first.", "region")
     held = holds.held(m.REGION_CONTAINER, org_uuid, region)
     if held:
         raise RegionInUse(region, held)

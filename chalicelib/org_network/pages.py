@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..identity.page_access import signed_in_page
+from ..kernel.errors import DomainError
 from ..kernel.regions import REGIONS
 from ..linking import links as linking
 from ..web.pages import SIGNED_IN_FORM as FORMS
@@ -31,7 +32,7 @@ def settings_cleanup(user, org):
                                f"{', '.join(REGIONS)}.")
     try:
         task = commands.cleanup(org.uuid, region)
-    except commands.RegionInUse as e:
+    except DomainError as e:   # something still lives there, or nothing is linked
         return _settings(request, user, org, 409, error=e.message, cleanup_region=region)
     return _settings(request, user, org, 200, cleanup_region=region, cleanup_task=task,
                      notice=f"Cleanup of {region} started: task {task.uuid} "

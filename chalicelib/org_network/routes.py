@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from ..api.http import ApiError, body, invalid, json_view
+from ..api.http import body, invalid, json_view
 from ..api.shapes import render_task
 from ..api.validate import string
 from ..identity.caller import caller_organization as organization
@@ -28,8 +28,5 @@ def parse_region(value: str | None) -> str:
 def cleanup():
     org = organization(bp.current_request)
     region = parse_region(string(body(bp.current_request), "region", required=True, max_len=32))
-    try:
-        task = commands.cleanup(org.uuid, region)
-    except commands.RegionInUse as e:
-        raise ApiError(409, "Conflict", e.message, "region") from None
+    task = commands.cleanup(org.uuid, region)   # DomainError (in use, not linked): 409
     return Response(body=render_task(task), status_code=202, headers={"Content-Type": "application/json"})

@@ -69,11 +69,12 @@ def render(ws: Workspace) -> dict:
     if ws.network:
         net = ws.network
         network.update({"vpcId": net["vpc_id"],
-                        "publicSubnetsIds": [v for _, v in sorted(net["public_subnets"].items())],
-                        "privateSubnetsIds": [v for _, v in sorted(net["private_subnets"].items())],
+                        "publicSubnetsIds": _by_zone(net.get("public_subnets")),
+                        "privateSubnetsIds": _by_zone(net.get("private_subnets")),
                         "securityGroupId": net["security_group_id"],
-                        "efsFileSystemId": net["file_system_id"], "bucket": net["bucket"],
-                        "instanceProfileArn": net["instance_profile_arn"]})
+                        "efsFileSystemId": net.get("file_system_id"),
+                        "bucket": net.get("bucket"),
+                        "instanceProfileArn": net.get("instance_profile_arn")})
     return {"uuid": ws.uuid, "organizationUUID": ws.organization_uuid, "name": ws.name,
             "status": ws.status.value, "region": ws.region, "networkData": network,
             "workspaceData": dict(ws.spec.workspace_data), "createdBy": ws.spec.created_by,
@@ -81,6 +82,10 @@ def render(ws: Workspace) -> dict:
             "cloudConfig": {"uuid": ws.spec.cloud_config_uuid, "provider": "AWS"},
             "reason": ws.failure, "createdAt": iso(ws.created_at),
             "updatedAt": iso(ws.updated_at), "task": render_task(ws.task)}
+
+
+def _by_zone(subnets: dict | None) -> list[str]:
+    return [subnet for _, subnet in sorted((subnets or {}).items())]
 
 
 def images(found: list) -> list[dict]:

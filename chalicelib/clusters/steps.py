@@ -3,11 +3,13 @@ that say what happened (or Wait when there is nothing new yet). A lasting AWS er
 launch fails it (machine.launch_failed); during a teardown it is retried and said."""
 from __future__ import annotations
 
-from ..cloud import fleet, network
+from ..cloud import fleet
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
 from ..linking.links import link_for
+from ..org_network import commands as org_network
+from ..org_network import machine as org_net
 from . import machine as c
 from . import schedule
 from .machine import Cluster, Step
@@ -25,18 +27,36 @@ def _client(s: Cluster, service: str = "ec2"):
 def launch_spec(s: Cluster) -> fleet.LaunchSpec:
     return fleet.LaunchSpec(
         cluster_uuid=s.uuid, image_id=s.spec.image_id, instance_type=s.spec.instance_type,
-        count=s.spec.workers_quantity, subnet_id=s.network["subnet_id"],
+        count=s.spec.workers_quantity, subnet_id=subnet_of(s.network),
         security_group_ids=tuple(g for g in (s.network["security_group_id"], s.access_group_id) if g),
         placement_group=s.placement_group or fleet.resource_name(s.uuid),
         efa=s.spec.accelerated_networking, tags=cluster_tags(s),
         ssh_public_key=s.spec.ssh_public_key)
 
 
+def subnet_of(network: dict) -> str:
+    """The subnet a cluster launches in: the private subnet of the first zone by name (a
+    network dict from org_network); `subnet_id` where a network carries only one."""
+    private = network.get("private_subnets")
+    if private:
+        return private[sorted(private)[0]]
+    return network["subnet_id"]
+
+
 # ---- creation ------------------------------------------------------------------------------
 
-def _ensure_network(s: Cluster, now: float) -> list:
-    n = network.ensure(_client(s), s.organization_uuid)
-    return [c.NetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+def _ensure_network(s: Cluster, now: float):
+    """A cluster whose workspace carried no network: the region's organization network,
+    asked for (made when absent) and waited for until it is READY."""
+    net = org_network.ensure(s.organization_uuid, s.spec.region, since=s.created_at,
+                             waiting=org_network.waiter(c.KIND, s.workspace_uuid, s.uuid))
+    if net.status == org_net.NetworkStatus.FAILED:
+        return [c.LaunchFailed(f"The organization's resources in {s.spec.region} could not be "
+                               f"created: {net.failure}", now)]
+    ready = org_net.network(net)
+    if ready is None:
+        return Wait(60, f"organization network is {net.status.value}")
+    return [c.NetworkReady(ready["vpc_id"], subnet_of(ready), ready["security_group_id"], now)]
 
 
 def _ensure_access_group(s: Cluster, now: float) -> list:

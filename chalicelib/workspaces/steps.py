@@ -3,11 +3,12 @@ the events that say what happened. A passing AWS error is raised (the engine tri
 lasting one during creation ends the workspace FAILED with AWS's reason."""
 from __future__ import annotations
 
-from ..cloud import network
 from ..cloud.sessions import call, customer_client
-from ..engine.steps import runner
+from ..engine.steps import Wait, runner
 from ..identity import clients
 from ..linking.links import link_for
+from ..org_network import commands as org_network
+from ..org_network import machine as n
 from . import machine as w
 from .machine import Step, Workspace
 
@@ -22,10 +23,21 @@ def _verify_access(s: Workspace, now: float) -> list:
     return [w.WorkspaceAccessVerified(account, now)]
 
 
-def _ensure_network(s: Workspace, now: float) -> list:
-    ec2 = customer_client(link_for(s.organization_uuid), "ec2", s.region)
-    n = network.ensure(ec2, s.organization_uuid)
-    return [w.WorkspaceNetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+NETWORK_POLL_SECONDS = 60     # the network wakes the workspace when done; this is the net
+
+
+def _ensure_network(s: Workspace, now: float):
+    """Ask for the region's organization network (made when absent) and wait until it is
+    READY. A network that failed after this workspace began to wait fails the workspace with
+    its reason; one that failed before is requested again."""
+    net = org_network.ensure(s.organization_uuid, s.region, since=s.in_state_since,
+                             waiting=org_network.waiter(w.KIND, s.organization_uuid, s.uuid))
+    if net.status == n.NetworkStatus.READY:
+        return [w.WorkspaceNetworkReady(n.network(net), now)]
+    if net.status == n.NetworkStatus.FAILED:
+        return [w.WorkspaceFailed(f"The organization's resources in {s.region} could not be "
+                                  f"created: {net.failure}", now)]
+    return Wait(NETWORK_POLL_SECONDS, f"organization network is {net.status.value}")
 
 
 def _finish_removal(s: Workspace, now: float) -> list:

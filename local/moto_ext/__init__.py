@@ -15,6 +15,8 @@ here.  It is idempotent.  One module per extension:
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
 * ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
+* ``nat_gateways``       DeleteNatGateway frees its interface and Elastic IP
+* ``iam_managed_policies``  the AWS managed policies the node role attaches
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from . import (
     client_tokens,
     dynamodb_atomic,
     iam_auth,
+    iam_managed_policies,
     image_registration,
     launch_checks,
     marketplace,
+    nat_gateways,
     placement_groups,
     shared_images,
     ssm_instance_information,
@@ -50,6 +54,8 @@ _EXTENSIONS = (
     marketplace,
     iam_auth,
     dynamodb_atomic,
+    nat_gateways,
+    iam_managed_policies,
 )
 
 

@@ -7,14 +7,17 @@ here.  It is idempotent.  One module per extension:
 * ``placement_groups``   EC2 Create/Describe/DeletePlacementGroup(s)
 * ``launch_checks``      RunInstances/CreateFleet: image and placement checks
 * ``client_tokens``      CreateFleet idempotency by ClientToken
+* ``fleet_templates``    launches honour the template's interfaces, profile and tags
 * ``shared_images``      cross-account AMI sharing (DescribeImages, launch)
 * ``image_registration`` RegisterImage tags/attributes, distinct CreationDate
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
+* ``ssm_commands``       SSM Run Command: AWS-RunShellScript really run on this machine
 * ``boot_time``          instances that take time to boot (off unless a test asks)
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
 * ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
+* ``aws_managed_policies`` the AWS-managed IAM policies Corral attaches (SSM core, EFS)
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ from __future__ import annotations
 import threading
 
 from . import (
+    aws_managed_policies,
     boot_time,
     client_tokens,
     dynamodb_atomic,
+    fleet_templates,
     iam_auth,
     image_registration,
     launch_checks,
     marketplace,
     placement_groups,
     shared_images,
+    ssm_commands,
     ssm_instance_information,
     sts_trust,
 )
@@ -39,12 +45,15 @@ __all__ = ["install"]
 
 _lock = threading.Lock()
 _EXTENSIONS = (
+    aws_managed_policies,
     placement_groups,
     shared_images,
     image_registration,
     launch_checks,
+    fleet_templates,
     client_tokens,
     ssm_instance_information,
+    ssm_commands,
     boot_time,
     sts_trust,
     marketplace,

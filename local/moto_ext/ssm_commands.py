@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.core.types import Base64EncodedString
 from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
 from moto.ssm.exceptions import SSMException, ValidationException
@@ -110,6 +111,8 @@ class InvalidInstanceId(SSMException):
 
 def _user_data(instance: Any) -> str:
     raw = instance.user_data
+    if isinstance(raw, Base64EncodedString):
+        return raw.decode()
     if isinstance(raw, list):
         raw = raw[0] if raw else ""
     if isinstance(raw, bytes):

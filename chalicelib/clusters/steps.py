@@ -3,13 +3,13 @@ that say what happened (or Wait when there is nothing new yet). A lasting AWS er
 launch fails it (machine.launch_failed); during a teardown it is retried and said."""
 from __future__ import annotations
 
-from ..cloud import fleet, network
+from ..cloud import fleet, network, ssm
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
 from ..linking.links import link_for
 from . import machine as c
-from . import schedule
+from . import mpi_checks, schedule
 from .machine import Cluster, Step
 
 
@@ -29,7 +29,10 @@ def launch_spec(s: Cluster) -> fleet.LaunchSpec:
         security_group_ids=tuple(g for g in (s.network["security_group_id"], s.access_group_id) if g),
         placement_group=s.placement_group or fleet.resource_name(s.uuid),
         efa=s.spec.accelerated_networking, tags=cluster_tags(s),
-        ssh_public_key=s.spec.ssh_public_key)
+        ssh_public_key=s.spec.ssh_public_key,
+        instance_profile_arn=s.network.get("instance_profile_arn"),
+        file_system_id=s.network.get("file_system_id"),
+        public_ip=bool(s.spec.ssh_public_key and s.spec.allowed_ips))
 
 
 # ---- creation ------------------------------------------------------------------------------
@@ -73,6 +76,44 @@ def _await_nodes(s: Cluster, now: float):
         return [c.LaunchFailed(f"nodes not ready after {c.READINESS_TIMEOUT_SECONDS // 60}"
                                f" minutes: {ready.waiting_for}", now)]
     return Wait(c.next_poll(boot, since, now) - now, ready.waiting_for)
+
+
+# ---- MPI readiness: each check one SSM command, sent then awaited -------------------------
+
+MPI_CHECK_SECONDS = 300   # each script's execution timeout on the nodes
+MPI_POLL_SECONDS = 5      # scripts take seconds: look again soon
+
+
+def _send_mpi_check(s: Cluster, now: float):
+    name = c.pending_mpi_check(s)
+    check = mpi_checks.check(s, name)
+    command_id = ssm.send(_client(s, "ssm"), check.targets, check.script,
+                          f"corral {s.uuid} MPI check {name}", MPI_CHECK_SECONDS)
+    if command_id is not None:
+        return [c.MpiCheckSent(name, command_id, now)]
+    if c.mpi_overdue(s, now):   # SSM kept refusing the nodes (InvalidInstanceId)
+        return [c.LaunchFailed(f"SSM never took the MPI check '{name}': nodes not reachable "
+                               f"by Run Command after {c.MPI_READY_TIMEOUT_SECONDS // 60} "
+                               "minutes", now)]
+    return Wait(MPI_POLL_SECONDS, "SSM does not take commands for the nodes yet")
+
+
+def _await_mpi_check(s: Cluster, now: float):
+    sent = s.mpi_command
+    check = mpi_checks.check(s, sent["check"])
+    found = mpi_checks.verdict(sent["check"], ssm.outcomes(_client(s, "ssm"), sent["command_id"],
+                                                           check.targets))
+    if found.failure:
+        return [c.LaunchFailed(found.failure, now)]
+    if found.passed:
+        passed = [c.MpiCheckPassed(sent["check"], found.passed, now)]
+        if sent["check"] == c.MPI_CHECKS[-1]:
+            passed.append(c.MpiReady(c.hostfile_path(s.uuid), c.total_core_count(s), now))
+        return passed
+    if c.mpi_overdue(s, now):
+        return [c.LaunchFailed(f"not MPI-ready after {c.MPI_READY_TIMEOUT_SECONDS // 60} "
+                               f"minutes: {found.waiting_for}", now)]
+    return Wait(MPI_POLL_SECONDS, found.waiting_for)
 
 
 # ---- removal -------------------------------------------------------------------------------
@@ -121,6 +162,8 @@ run = runner({
     Step.ENSURE_LAUNCH_TEMPLATE: _ensure_launch_template,
     Step.LAUNCH_FLEET: _launch_fleet,
     Step.AWAIT_NODES: _await_nodes,
+    Step.SEND_MPI_CHECK: _send_mpi_check,
+    Step.AWAIT_MPI_CHECK: _await_mpi_check,
     Step.TERMINATE_INSTANCES: _terminate_instances,
     Step.AWAIT_TERMINATION: _await_termination,
     Step.DELETE_LAUNCH_TEMPLATE: _delete_launch_template,

@@ -17,7 +17,7 @@ here.  It is idempotent.  One module per extension:
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
 * ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
-* ``aws_managed_policies`` the AWS-managed IAM policies Corral attaches (SSM core, EFS)
+* ``iam_managed_policies`` the AWS managed policies Corral attaches to its node role
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from __future__ import annotations
 import threading
 
 from . import (
-    aws_managed_policies,
     boot_time,
     client_tokens,
     dynamodb_atomic,
     fleet_templates,
     iam_auth,
+    iam_managed_policies,
     image_registration,
     launch_checks,
     marketplace,
@@ -45,7 +45,7 @@ __all__ = ["install"]
 
 _lock = threading.Lock()
 _EXTENSIONS = (
-    aws_managed_policies,
+    iam_managed_policies,
     placement_groups,
     shared_images,
     image_registration,

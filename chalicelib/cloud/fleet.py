@@ -1,5 +1,6 @@
-"""A cluster's own EC2 resources: a cluster placement group, a launch template, an instant EC2
-fleet (all or nothing), readiness (every instance running and online in SSM), and teardown.
+"""A cluster's own EC2 resources: a cluster placement group, a launch template (the node
+profile, EFA, EFS at /shared), an instant EC2 fleet (all or nothing), readiness (every instance
+running and online in SSM; the MPI checks that follow run through cloud/ssm.py), and teardown.
 Every resource is named or tagged after the cluster's uuid, so each call can first look for
 what an earlier, interrupted attempt already made."""
 from __future__ import annotations

@@ -7,7 +7,7 @@ from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from ..workspaces import catalog
 from ..workspaces.machine import Workspace
-from .machine import Cluster, ClusterSpec, ClusterStatus
+from .machine import Cluster, ClusterSpec, ClusterStatus, total_core_count
 
 MAX_WORKERS = 256
 MAX_IDLE_MINUTES = 7 * 24 * 60
@@ -80,18 +80,26 @@ def render(c: Cluster) -> dict:
         "allowedIps": list(s.allowed_ips),
         "region": s.region,
         "workspaceUUID": c.workspace_uuid,
-        "hostfile": f"/shared/.hostfile-{c.uuid}",
+        "hostfile": c.hostfile,                  # set once the cluster is MPI-ready
+        "totalCoreCount": total_core_count(c),
         "createdAt": iso(c.created_at),
         "updatedAt": iso(c.updated_at),
         "inStateSince": iso(c.in_state_since),
         "lastKnownActivity": iso(c.updated_at),
         "nodesIp": [n["private_ip"] for n in c.nodes],
-        "nodeMetadata": [{"privateIP": n["private_ip"], "publicIP": n.get("public_ip", ""),
-                          "instanceId": n["instance_id"], "memUsage": None} for n in c.nodes],
+        "nodeMetadata": [_node(n) for n in c.nodes],
         "instanceRole": None,
         "failureReason": c.failure,
         "taskUUID": c.task.uuid,
     }
+
+
+def _node(n: dict) -> dict:
+    """A node as the SDK reads it; publicIP only for a node that has one (SSH open)."""
+    node = {"privateIP": n["private_ip"], "instanceId": n["instance_id"], "memUsage": None}
+    if n.get("public_ip"):
+        node["publicIP"] = n["public_ip"]
+    return node
 
 
 # ordering=<field>_<asc|desc> (the SDK's `order` dict); creation order is the list's own.

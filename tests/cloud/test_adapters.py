@@ -9,6 +9,7 @@ from chalicelib.cloud.sessions import Link, assume, customer_client
 from chalicelib.kernel.errors import CloudError
 from chalicelib.linking.links import link_for
 from tests import faults
+from tests.local.conftest import node_profile
 
 CLUSTER = "7d4f1f3e-2a7e-4bb8-9a51-0a3c1d7e9f00"
 
@@ -70,7 +71,7 @@ def test_placement_group_and_launch_template_are_idempotent(platform, ec2):
 def test_launch_is_all_or_nothing_and_idempotent(platform, ec2, ssm):
     net = Net(ec2, "org-1")
     fleet.ensure_placement_group(ec2, CLUSTER, {"corral:cluster": CLUSTER})
-    s = spec(net, latest_image(platform, ec2), count=3)
+    s = spec(net, latest_image(platform, ec2), count=3, instance_profile_arn=node_profile(platform.customer))
     lt = fleet.ensure_launch_template(ec2, s)
     ids = fleet.launch(ec2, s, lt)
     assert len(ids) == 3

@@ -31,22 +31,21 @@ def _org_resources(platform, ssm_core: bool = True, efs: bool = True) -> dict:
     iam.add_role_to_instance_profile(InstanceProfileName="corral-node", RoleName="corral-node")
     extra = {"instance_profile_name": "corral-node", "instance_profile_arn": profile["Arn"],
              "node_role_name": "corral-node"}
-    if efs:
-        extra["file_system_id"] = platform.customer("efs").create_file_system(
-            CreationToken="corral")["FileSystemId"]
+    extra["file_system_id"] = platform.customer("efs").create_file_system(
+        CreationToken="corral")["FileSystemId"] if efs else None
     return extra
 
 
 @pytest.fixture
 def org(platform, monkeypatch):
-    """Clusters start from a network carrying the node profile and the EFS (keys the network
-    already has win: once the organization network provides them, this adds nothing)."""
+    """Clusters start from the organization network with this test's node profile and EFS in
+    place of its own, so that a test can take the SSM policy or the file system away."""
     def use(**kw):
         extra = _org_resources(platform, **kw)
         original = c.decide_create
 
         def decide_create(*args, network=None, **kwargs):
-            return original(*args, network={**extra, **(network or {})}, **kwargs)
+            return original(*args, network={**(network or {}), **extra}, **kwargs)
 
         monkeypatch.setattr(c, "decide_create", decide_create)
         return extra

@@ -12,6 +12,7 @@ here.  It is idempotent.  One module per extension:
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
 * ``boot_time``          instances that take time to boot (off unless a test asks)
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
+* ``policy_simulation``  IAM SimulatePrincipalPolicy for roles (inline + managed policies)
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
 * ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
@@ -30,6 +31,7 @@ from . import (
     launch_checks,
     marketplace,
     placement_groups,
+    policy_simulation,
     shared_images,
     ssm_instance_information,
     sts_trust,
@@ -49,6 +51,7 @@ _EXTENSIONS = (
     sts_trust,
     marketplace,
     iam_auth,
+    policy_simulation,
     dynamodb_atomic,
 )
 

@@ -192,6 +192,7 @@ def context(organization_uuid: str, platform_account_id: str) -> list[dict]:
             entry(f"aws:ResourceTag/{ORG}", organization_uuid),
             entry(f"ssm:resourceTag/{ORG}", organization_uuid),
             entry("ec2:CreateAction", "RunInstances"),
+            entry("elasticfilesystem:CreateAction", "CreateFileSystem"),
             entry("ec2:Owner", platform_account_id),
             entry("iam:PassedToService", "ec2.amazonaws.com"),
             entry("iam:PolicyARN", NODE_POLICY_ARN)]

@@ -3,9 +3,12 @@ the events that say what happened. A passing AWS error is raised (the engine tri
 lasting one during creation ends the workspace FAILED with AWS's reason."""
 from __future__ import annotations
 
+from ..cloud import permissions, sessions
 from ..cloud.sessions import call, customer_client
 from ..engine.steps import Wait, runner
 from ..identity import clients
+from ..kernel import config
+from ..kernel.errors import CloudError
 from ..linking.links import link_for
 from ..org_network import commands as org_network
 from ..org_network import machine as n
@@ -14,12 +17,31 @@ from .machine import Step, Workspace
 
 
 def _verify_access(s: Workspace, now: float) -> list:
+    """Before anything is created: the role acts in the linked account and may call every
+    action the platform will (IAM's policy simulation), or the workspace fails with one
+    error naming all that is missing. A passing AWS error is raised (the engine retries)."""
     link = link_for(s.organization_uuid)
     account = call(customer_client(link, "sts", s.region).get_caller_identity)["Account"]
     if account != link.account_id:
         return [w.WorkspaceFailed(
             f"AccountMismatch: the role acts in account {account}, not in the linked "
             f"account {link.account_id}; link the account again in Settings", now)]
+    fix = ("update the role's policy to the platform policy shown in Settings "
+           "(platform-policy.json), then create the workspace again")
+    try:
+        missing = permissions.missing(customer_client(link, "iam", "us-east-1"), link.role_arn,
+                                      s.region, s.organization_uuid,
+                                      config.get().platform_account_id)
+    except CloudError as e:
+        if e.transient or e.code not in sessions.REFUSED_CODES:
+            raise
+        return [w.WorkspaceFailed(
+            f"MissingPermissions: the role {link.role_arn} may not check its own permissions "
+            f"(iam:SimulatePrincipalPolicy was refused: {e.reason}); {fix}", now)]
+    if missing:
+        return [w.WorkspaceFailed(
+            f"MissingPermissions: the role {link.role_arn} lacks {len(missing)} permission(s) "
+            f"the platform needs: {', '.join(missing)}; {fix}", now)]
     return [w.WorkspaceAccessVerified(account, now)]
 
 

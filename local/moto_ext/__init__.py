@@ -14,6 +14,7 @@ here.  It is idempotent.  One module per extension:
 * ``ssm_commands``       SSM Run Command: AWS-RunShellScript really run on this machine
 * ``boot_time``          instances that take time to boot (off unless a test asks)
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
+* ``policy_simulation``  IAM SimulatePrincipalPolicy for roles (inline + managed policies)
 * ``iam_auth``           IAM role writes check the caller's key, secret and policies
 * ``marketplace``        Marketplace Metering ResolveCustomer (local/marketplace.py)
 * ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
@@ -37,6 +38,7 @@ from . import (
     marketplace,
     nat_gateways,
     placement_groups,
+    policy_simulation,
     shared_images,
     ssm_commands,
     ssm_instance_information,
@@ -60,6 +62,7 @@ _EXTENSIONS = (
     sts_trust,
     marketplace,
     iam_auth,
+    policy_simulation,
     dynamodb_atomic,
     nat_gateways,
 )

@@ -9,20 +9,25 @@ from chalice import Chalice
 
 from chalicelib import bootstrap
 from chalicelib.api_keys import routes as api_key_routes
+from chalicelib.clusters import pages as cluster_pages
 from chalicelib.clusters import routes as cluster_routes
 from chalicelib.identity import pages as identity_pages
 from chalicelib.identity import routes as identity_routes
 from chalicelib.linking import pages as linking_pages
 from chalicelib.linking import routes as cloud_config_routes
 from chalicelib.linking import settings_routes
+from chalicelib.org_network import pages as org_network_pages
+from chalicelib.org_network import routes as org_network_routes
 from chalicelib.tasks import routes as task_routes
+from chalicelib.workspaces import pages as workspace_pages
 from chalicelib.workspaces import routes as workspace_routes
 from handlers import tick, worker
 
 app = Chalice(app_name="corral")
 app.log.setLevel(logging.INFO)
 for module in (identity_routes, workspace_routes, cluster_routes, task_routes, settings_routes,
-               cloud_config_routes, api_key_routes, identity_pages, linking_pages):
+               cloud_config_routes, api_key_routes, identity_pages, linking_pages, cluster_pages,
+               workspace_pages, org_network_routes, org_network_pages):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)

@@ -12,9 +12,12 @@ from .clusters import schedule as cluster_schedule
 from .cloud import sessions
 from .engine import registry
 from .image_shares import machine as share_machine
+from .identity.organizations import get_organization
 from .kernel import holds
 from .linking import health as link_health
+from .org_network import machine as org_network_machine
 from .store import models
+from .web import onboarding
 from .workspaces import catalog
 from .workspaces import commands as workspace_commands
 from .workspaces import machine as workspace_machine
@@ -35,6 +38,17 @@ def _workspace_steps(step, state):
 def _share_steps(step, state):
     from .image_shares import steps
     return steps.run(step, state)
+
+
+def _org_network_steps(step, state):
+    from .org_network import steps
+    return steps.run(step, state)
+
+
+def _live_clusters_in_region(org_uuid: str, region: str) -> list[str]:
+    """What a region's cleanup must wait for: the clusters of the region's workspaces."""
+    return [name for ws in workspace_commands.live(org_uuid) if ws.region == region
+            for name in cluster_commands.live_names(org_uuid, ws.uuid)]
 
 
 def _machine(machine: ModuleType, state_class: type, run: Callable,
@@ -58,7 +72,14 @@ MACHINES = (
     _machine(workspace_machine, workspace_machine.Workspace, _workspace_steps,
              failed=workspace_machine.creation_failed),
     _machine(share_machine, share_machine.ImageShare, _share_steps),
+    _machine(org_network_machine, org_network_machine.OrgNetwork, _org_network_steps,
+             failed=org_network_machine.creation_failed),
 )
+
+
+def _linked(org_uuid: str) -> bool:
+    org = get_organization(org_uuid)
+    return bool(org and org.linked)
 
 
 def wire() -> None:
@@ -68,6 +89,11 @@ def wire() -> None:
     holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)
     holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
+    onboarding.register("link", _linked)
+    onboarding.register("cluster", cluster_commands.any_in_organization)
+    region = org_network_machine.REGION_CONTAINER
+    holds.register(region, "clusters", _live_clusters_in_region)
+    holds.register(region, "workspaces", workspace_commands.live_names_in_region)
     # A call through a customer's link that AWS refuses has the link checked at once; a link
     # that fails its check ends what was cached through it.
     sessions.watch("linking", link_health.refused)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import boto3
 from moto import mock_aws
@@ -21,10 +24,13 @@ from chalicelib.workspaces import catalog
 
 from . import seed, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
-from .moto_ext import boot_time, install
+from .moto_ext import boot_time, install, ssm_commands
 
 REGION = "us-east-1"
 SETTLE_HORIZON_SECONDS = 1800
+# How long a read of an SSM command waits for its local process (ssm_commands.configure): the
+# fake clock runs ahead of the real processes, so a quick script must be seen finished.
+COMMAND_READ_GRACE_SECONDS = 30
 
 
 def _share_service_models() -> None:
@@ -56,6 +62,7 @@ class Platform:
         self.boot_seconds = boot_seconds
         self._env: dict[str, str] | None = None
         self._mock = None
+        self.state_dir: Path | None = None   # local nodes and /shared folders (ssm_commands)
 
     # ---- lifecycle ----------------------------------------------------------------------
     def start(self) -> "Platform":
@@ -77,6 +84,8 @@ class Platform:
         self._mock.start()
         install()
         boot_time.configure(self.boot_seconds, self.clock)
+        self.state_dir = Path(tempfile.mkdtemp(prefix="corral-local-"))
+        ssm_commands.configure(self.state_dir, read_grace=COMMAND_READ_GRACE_SECONDS)
         self.platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
         self.customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
         os.environ["AWS_ACCESS_KEY_ID"] = self.platform_creds["aws_access_key_id"]
@@ -100,6 +109,9 @@ class Platform:
     def stop(self) -> None:
         clock.set_clock(None)
         boot_time.configure(0)
+        ssm_commands.configure()
+        if self.state_dir is not None:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
         if self._mock is not None:
             self._mock.stop()
         if self._env is not None:
@@ -167,6 +179,10 @@ class Platform:
     # ---- looking into the customer's account --------------------------------------------
     def customer(self, service: str, region: str = REGION):
         return boto3.Session(**self.customer_creds).client(service, region_name=region)
+
+    def shared_folder(self, file_system_id: str) -> Path:
+        """The local folder the emulated nodes of that EFS file system see as /shared."""
+        return ssm_commands.shared_folder(file_system_id)
 
     def customer_instances(self, cluster_uuid: str) -> list[dict]:
         reply = self.customer("ec2").describe_instances(

@@ -1,5 +1,6 @@
-"""A cluster's own EC2 resources: a cluster placement group, a launch template, an instant EC2
-fleet (all or nothing), readiness (every instance running and online in SSM), and teardown.
+"""A cluster's own EC2 resources: a cluster placement group, a launch template (the node
+profile, EFA, EFS at /shared), an instant EC2 fleet (all or nothing), readiness (every instance
+running and online in SSM; the MPI checks that follow run through cloud/ssm.py), and teardown.
 Every resource is named or tagged after the cluster's uuid, so each call can first look for
 what an earlier, interrupted attempt already made."""
 from __future__ import annotations
@@ -26,6 +27,9 @@ class LaunchSpec:
     efa: bool
     tags: dict
     ssh_public_key: str | None = None
+    instance_profile_arn: str | None = None   # the organization's node profile (SSM, EFS)
+    file_system_id: str | None = None         # the organization's EFS, mounted at /shared
+    public_ip: bool = False                   # only with an SSH key and allowed addresses
 
 
 def resource_name(cluster_uuid: str) -> str:
@@ -75,21 +79,9 @@ def ensure_launch_template(ec2, spec: LaunchSpec) -> str:
     except CloudError as e:
         if e.code not in ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"):
             raise
-    interface = {"DeviceIndex": 0, "SubnetId": spec.subnet_id, "Groups": list(spec.security_group_ids),
-                 "AssociatePublicIpAddress": True, "DeleteOnTermination": True}
-    if spec.efa:
-        interface["InterfaceType"] = "efa"
-    data = {
-        "ImageId": spec.image_id,
-        "InstanceType": spec.instance_type,
-        "NetworkInterfaces": [interface],
-        "Placement": {"GroupName": spec.placement_group},
-        "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
-        "TagSpecifications": [t.spec("instance", spec.tags), t.spec("volume", spec.tags)],
-        "UserData": base64.b64encode(user_data(spec).encode()).decode(),
-    }
     try:
-        created = call(ec2.create_launch_template, LaunchTemplateName=name, LaunchTemplateData=data,
+        created = call(ec2.create_launch_template, LaunchTemplateName=name,
+                       LaunchTemplateData=template_data(spec),
                        TagSpecifications=[t.spec("launch-template", spec.tags)])
     except CloudError as e:
         if e.code != "InvalidLaunchTemplateName.AlreadyExistsException":
@@ -99,12 +91,49 @@ def ensure_launch_template(ec2, spec: LaunchSpec) -> str:
     return created["LaunchTemplate"]["LaunchTemplateId"]
 
 
+def template_data(spec: LaunchSpec) -> dict:
+    """What every node is launched with: the node profile (without it SSM never sees the
+    node), one interface (EFA when asked) with a public IP only when SSH is open, tags on
+    the instance, its volumes and its interfaces, and the boot script."""
+    interface = {"DeviceIndex": 0, "SubnetId": spec.subnet_id, "Groups": list(spec.security_group_ids),
+                 "AssociatePublicIpAddress": spec.public_ip, "DeleteOnTermination": True}
+    if spec.efa:
+        interface["InterfaceType"] = "efa"
+    data = {
+        "ImageId": spec.image_id,
+        "InstanceType": spec.instance_type,
+        "NetworkInterfaces": [interface],
+        "Placement": {"GroupName": spec.placement_group},
+        "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+        "TagSpecifications": [t.spec(kind, spec.tags)
+                              for kind in ("instance", "volume", "network-interface")],
+        "UserData": base64.b64encode(user_data(spec).encode()).decode(),
+    }
+    if spec.instance_profile_arn:
+        data["IamInstanceProfile"] = {"Arn": spec.instance_profile_arn}
+    return data
+
+
 def user_data(spec: LaunchSpec) -> str:
-    """Boot script: the node learns its cluster, and the user's SSH key when one was given."""
+    """Boot script: the node learns its cluster, mounts the organization's EFS at /shared
+    (amazon-efs-utils over TLS, kept in fstab for restarts; the mount target's DNS name may
+    take a minute to resolve after it is made, hence the retries), and installs the user's
+    SSH key for `bodo` when one was given."""
     lines = ["#!/bin/bash", "set -euo pipefail", f"echo {spec.cluster_uuid} > /etc/corral-cluster"]
+    if spec.file_system_id:
+        fs = spec.file_system_id
+        lines += ["command -v mount.efs >/dev/null 2>&1 || yum install -y amazon-efs-utils",
+                  "mkdir -p /shared",
+                  f"grep -q '^{fs}:/ /shared ' /etc/fstab || "
+                  f"echo '{fs}:/ /shared efs _netdev,tls 0 0' >> /etc/fstab",
+                  "for attempt in $(seq 30); do",
+                  f"  mountpoint -q /shared || mount -t efs -o tls {fs}:/ /shared && break",
+                  "  sleep 10", "done",
+                  "mountpoint -q /shared", "chmod 1777 /shared"]
     if spec.ssh_public_key:
         key = spec.ssh_public_key.replace("'", "")
-        lines += ["install -d -m 700 -o bodo -g bodo /home/bodo/.ssh",
+        lines += ["id bodo >/dev/null 2>&1 || useradd -m bodo",
+                  "install -d -m 700 -o bodo -g bodo /home/bodo/.ssh",
                   f"echo '{key}' >> /home/bodo/.ssh/authorized_keys",
                   "chown bodo:bodo /home/bodo/.ssh/authorized_keys",
                   "chmod 600 /home/bodo/.ssh/authorized_keys"]

@@ -67,6 +67,13 @@ def live_names_in_organization(org_uuid: str, _container: str = "") -> list[str]
     return [name for ws in workspaces.live(org_uuid) for name in live_names(org_uuid, ws.uuid)]
 
 
+def any_in_organization(org_uuid: str) -> bool:
+    """Whether the organization has made a cluster (the Onboarding step): one row read per
+    live workspace at most."""
+    return any(next(aggregates.rows(KIND, ws.uuid), None) is not None
+               for ws in workspaces.live(org_uuid))
+
+
 BUSY = "The cluster is changing too fast right now; try again."
 
 

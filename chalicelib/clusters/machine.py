@@ -1,8 +1,8 @@
 """The cluster state machine: a transition table, `evolve` to fold events, `decide` for commands,
 and `next_step` to derive the one side effect a cluster is waiting for.
 
-Creation: NEW -> INPROGRESS (network, placement group, launch template, fleet) -> RUNNING once
-every node runs and reports to SSM. A launch that fails ends FAILED; whatever it had created is
+Creation: NEW -> INPROGRESS (network, placement group, launch template, fleet, every node
+running and online in SSM, then the MPI checks) -> RUNNING once the cluster is MPI-ready. A launch that fails ends FAILED; whatever it had created is
 then released. Removal: TERMINATING while the fleet is terminated and the cluster's own
 resources are deleted, then TERMINATED. Organization-level resources (the network) stay.
 """
@@ -44,6 +44,12 @@ STOP_CLUSTER = "STOP_CLUSTER"
 RESTART_CLUSTER = "RESTART_CLUSTER"
 UPDATE_CLUSTER = "UPDATE_CLUSTER"
 READINESS_TIMEOUT_SECONDS = 15 * 60
+MPI_READY_TIMEOUT_SECONDS = 10 * 60   # from every node online to mpiexec answering
+# The MPI-readiness checks, in order, run through SSM once every node is online: the head
+# node writes the hostfile; every node finds /shared mounted, the hostfile readable and (with
+# EFA) the EFA device; the head node's `mpiexec -n TOTAL -f hostfile hostname` answers TOTAL
+# lines.
+MPI_CHECKS = ("hostfile", "nodes", "mpiexec")
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,29 @@ class FleetLaunched:
 @event
 class NodesReady:
     nodes: tuple  # ({"instance_id", "private_ip"}, ...)
+    at: float
+
+
+@event
+class MpiCheckSent:
+    """One MPI-readiness check's script was sent to the nodes (SSM command `command_id`)."""
+    check: str
+    command_id: str
+    at: float
+
+
+@event
+class MpiCheckPassed:
+    check: str
+    detail: str
+    at: float
+
+
+@event
+class MpiReady:
+    """Every check passed: the hostfile is written and mpiexec answered on every core."""
+    hostfile: str
+    total_core_count: int
     at: float
 
 
@@ -306,7 +335,10 @@ TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     **{(s, PlacementGroupReady): S.INPROGRESS for s in LAUNCHING},
     (S.INPROGRESS, LaunchTemplateReady): S.INPROGRESS,
     (S.INPROGRESS, FleetLaunched): S.INPROGRESS,
-    (S.INPROGRESS, NodesReady): S.RUNNING,
+    (S.INPROGRESS, NodesReady): S.INPROGRESS,
+    (S.INPROGRESS, MpiCheckSent): S.INPROGRESS,
+    (S.INPROGRESS, MpiCheckPassed): S.INPROGRESS,
+    (S.INPROGRESS, MpiReady): S.RUNNING,
     **{(s, LaunchFailed): S.FAILED for s in LAUNCHING},
     **{(s, RemovalRequested): S.TERMINATING for s in REMOVABLE},
     **{(s, late): s for s in TEARING_DOWN
@@ -333,7 +365,7 @@ UPDATABLE = (S.NEW, S.INPROGRESS, *LIFECYCLE_STATUSES)
 # The creation's readiness facts that a start re-runs: a fact that makes a launching cluster
 # RUNNING makes a starting one RUNNING; any other keeps it INITIALIZING. (A readiness check
 # added after NodesReady belongs here too.)
-READINESS_EVENTS = (NodesReady,)
+READINESS_EVENTS = (NodesReady, MpiCheckSent, MpiCheckPassed, MpiReady)
 LIFECYCLE_TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     (S.RUNNING, PauseRequested): S.PAUSING,
     (S.RUNNING, StopRequested): S.STOPPING,
@@ -367,6 +399,8 @@ class Step(str, Enum):
     ENSURE_LAUNCH_TEMPLATE = "ENSURE_LAUNCH_TEMPLATE"
     LAUNCH_FLEET = "LAUNCH_FLEET"
     AWAIT_NODES = "AWAIT_NODES"
+    SEND_MPI_CHECK = "SEND_MPI_CHECK"
+    AWAIT_MPI_CHECK = "AWAIT_MPI_CHECK"
     TERMINATE_INSTANCES = "TERMINATE_INSTANCES"
     AWAIT_TERMINATION = "AWAIT_TERMINATION"
     DELETE_LAUNCH_TEMPLATE = "DELETE_LAUNCH_TEMPLATE"
@@ -432,6 +466,10 @@ class Cluster(CarriesTasks):
     launched_at: float | None = None
     terminating_at: float | None = None   # when the instances' termination began
     nodes: tuple = ()
+    nodes_ready_at: float | None = None
+    mpi_checks: tuple[str, ...] = ()       # the MPI checks passed, in MPI_CHECKS order
+    mpi_command: dict | None = None        # {"check", "command_id", "at"}: the check running
+    hostfile: str | None = None            # set once MPI-ready
     failure: str | None = None
     retrying: str | None = None      # "<step>: <reason>" while a step keeps failing
     tasks: tuple[Task, ...] = ()
@@ -493,8 +531,16 @@ def _apply(s: Cluster, e: Any) -> Cluster:
             TaskMove.PROGRESS, f"Fleet launched: {len(e.instance_ids)} instance(s) "
                                f"{', '.join(e.instance_ids)}", at)
     if isinstance(e, NodesReady):
-        return replace(s, nodes=tuple(e.nodes)).with_task(
-            TaskMove.FINISH, f"All {len(e.nodes)} node(s) running and online in SSM", at)
+        return replace(s, nodes=tuple(e.nodes), nodes_ready_at=at).with_task(
+            TaskMove.PROGRESS, f"All {len(e.nodes)} node(s) running and online in SSM", at)
+    if isinstance(e, MpiCheckSent):
+        return replace(s, mpi_command={"check": e.check, "command_id": e.command_id, "at": at})
+    if isinstance(e, MpiCheckPassed):
+        return replace(s, mpi_checks=(*s.mpi_checks, e.check), mpi_command=None).with_task(
+            TaskMove.PROGRESS, e.detail, at)
+    if isinstance(e, MpiReady):
+        return replace(s, hostfile=e.hostfile).with_task(
+            TaskMove.FINISH, f"MPI-ready: {e.total_core_count} core(s), hostfile {e.hostfile}", at)
     if isinstance(e, LaunchFailed):
         return replace(s, failure=e.reason).with_task(TaskMove.FAIL, f"Launch failed: {e.reason}", at)
     if isinstance(e, RemovalRequested):
@@ -556,7 +602,12 @@ def next_step(s: Cluster) -> Step | None:
             return Step.ENSURE_LAUNCH_TEMPLATE
         if s.instances == Instances.NONE:
             return Step.LAUNCH_FLEET
-        return Step.AWAIT_NODES
+        if not s.nodes:
+            return Step.AWAIT_NODES
+        check = pending_mpi_check(s)
+        if s.mpi_command is None or s.mpi_command["check"] != check:
+            return Step.SEND_MPI_CHECK
+        return Step.AWAIT_MPI_CHECK
     if s.status in LIFECYCLE_STATUSES:
         return lifecycle_step(s)
     if s.status in TEARING_DOWN:
@@ -600,6 +651,26 @@ def launch_failed(s: Cluster, reason: str, at: float) -> list:
 
 def readiness_overdue(s: Cluster, now: float) -> bool:
     return s.launched_at is not None and now - s.launched_at > READINESS_TIMEOUT_SECONDS
+
+
+# ---- MPI readiness ------------------------------------------------------------------------
+
+def pending_mpi_check(s: Cluster) -> str:
+    """The first MPI check not passed yet (the last one's pass makes the cluster RUNNING)."""
+    return next((c for c in MPI_CHECKS if c not in s.mpi_checks), MPI_CHECKS[-1])
+
+
+def total_core_count(s: Cluster) -> int:
+    """The manual's TOTAL_CORE_COUNT: half the vCPUs of a node, times the nodes."""
+    return s.spec.cores_per_worker * s.spec.workers_quantity
+
+
+def hostfile_path(cluster_uuid: str) -> str:
+    return f"/shared/.hostfile-{cluster_uuid}"
+
+
+def mpi_overdue(s: Cluster, now: float) -> bool:
+    return s.nodes_ready_at is not None and now - s.nodes_ready_at > MPI_READY_TIMEOUT_SECONDS
 
 
 # ---- where a cluster stands among others ---------------------------------------------------
@@ -710,7 +781,7 @@ def stale_idle_decision(state: Cluster | None, e: Any) -> bool:
 
 def _ready_wait(s: Cluster, at: float) -> Cluster:
     """The nodes changed (started, added, removed): the readiness path runs again from now."""
-    return replace(s, nodes=(), launched_at=at)
+    return replace(s, nodes=(), launched_at=at, mpi_checks=(), mpi_command=None)
 
 
 def _apply_lifecycle(s: Cluster, e: Any) -> Cluster:
@@ -723,7 +794,8 @@ def _apply_lifecycle(s: Cluster, e: Any) -> Cluster:
         return s.open_task(e.task_uuid, operation, at, f"Superseded: {verb.lower()} "
                            f"{e.reason}", details=(f"{verb} {e.reason}",))
     if isinstance(e, InstancesStopping):
-        return replace(s, power=Power.STOPPING, stopping_at=at, nodes=()).with_task(
+        return replace(s, power=Power.STOPPING, stopping_at=at, nodes=(), mpi_checks=(),
+                       mpi_command=None).with_task(
             TaskMove.PROGRESS, f"Stopping {len(e.instance_ids)} instance(s)", at)
     if isinstance(e, InstancesStopped):
         return replace(s, power=Power.OFF).with_task(

@@ -7,7 +7,7 @@ from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from ..workspaces import catalog
 from ..workspaces.machine import Workspace
-from .machine import Cluster, ClusterSpec, ClusterStatus, Upgrade
+from .machine import Cluster, ClusterSpec, ClusterStatus, Upgrade, total_core_count
 
 MAX_WORKERS = 256
 MAX_IDLE_MINUTES = 7 * 24 * 60
@@ -34,8 +34,15 @@ def parse_create(ws: Workspace, body: dict) -> ClusterSpec:
         memory_report_enabled=v.boolean(body, "memoryReportEnabled"),
     )
     itype = catalog.instance_type(ws, type_name)
-    if itype is None:
+    if itype is None or not itype.zones:
         raise invalid("instanceType", f"{type_name} is not offered in {ws.region}")
+    if itype.vcpus < 2:
+        raise invalid("instanceType", f"{type_name} has {itype.vcpus} vCPU: an MPI node needs "
+                                      f"at least 2")
+    if not itype.cluster_placement:
+        raise invalid("instanceType", f"{type_name} cannot join a cluster placement group, "
+                                      f"which MPI clusters need: choose a type from the "
+                                      f"workspace's available instances")
     if efa and not itype.efa:
         raise invalid("acceleratedNetworking", f"{type_name} does not support EFA")
     image = catalog.image_for(ws, version)
@@ -124,14 +131,14 @@ def render(c: Cluster) -> dict:
         "allowedIps": list(s.allowed_ips),
         "region": s.region,
         "workspaceUUID": c.workspace_uuid,
-        "hostfile": f"/shared/.hostfile-{c.uuid}",
+        "hostfile": c.hostfile,                  # set once the cluster is MPI-ready
+        "totalCoreCount": total_core_count(c),
         "createdAt": iso(c.created_at),
         "updatedAt": iso(c.updated_at),
         "inStateSince": iso(c.in_state_since),
         "lastKnownActivity": iso(c.last_activity),
         "nodesIp": [n["private_ip"] for n in c.nodes],
-        "nodeMetadata": [{"privateIP": n["private_ip"], "publicIP": n.get("public_ip", ""),
-                          "instanceId": n["instance_id"], "memUsage": None} for n in c.nodes],
+        "nodeMetadata": [_node(n) for n in c.nodes],
         "instanceRole": None,
         "failureReason": c.failure,
         "taskUUID": c.task.uuid,
@@ -139,6 +146,14 @@ def render(c: Cluster) -> dict:
         "pendingChanges": ({"instanceType": c.upgrade.instance_type,
                             "bodoVersion": c.upgrade.bodo_version} if c.upgrade else None),
     }
+
+
+def _node(n: dict) -> dict:
+    """A node as the SDK reads it; publicIP only for a node that has one (SSH open)."""
+    node = {"privateIP": n["private_ip"], "instanceId": n["instance_id"], "memUsage": None}
+    if n.get("public_ip"):
+        node["publicIP"] = n["public_ip"]
+    return node
 
 
 # ordering=<field>_<asc|desc> (the SDK's `order` dict); creation order is the list's own.

@@ -3,14 +3,16 @@ that say what happened (or Wait when there is nothing new yet). A lasting AWS er
 launch fails it (machine.launch_failed); during a teardown it is retried and said."""
 from __future__ import annotations
 
-from ..cloud import fleet, instances, network
+from ..cloud import fleet, instances, ssm
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
 from ..kernel.ids import new_uuid
 from ..linking.links import link_for
+from ..org_network import commands as org_network
+from ..org_network import machine as org_net
 from . import machine as c
-from . import schedule
+from . import mpi_checks, schedule
 from .machine import Cluster, Step
 
 
@@ -26,18 +28,46 @@ def _client(s: Cluster, service: str = "ec2"):
 def launch_spec(s: Cluster) -> fleet.LaunchSpec:
     return fleet.LaunchSpec(
         cluster_uuid=s.uuid, image_id=s.spec.image_id, instance_type=s.spec.instance_type,
-        count=s.spec.workers_quantity, subnet_id=s.network["subnet_id"],
+        count=s.spec.workers_quantity, subnet_id=subnet_of(s.network, public_ip(s)),
         security_group_ids=tuple(g for g in (s.network["security_group_id"], s.access_group_id) if g),
         placement_group=s.placement_group or fleet.resource_name(s.uuid),
         efa=s.spec.accelerated_networking, tags=cluster_tags(s),
-        ssh_public_key=s.spec.ssh_public_key)
+        ssh_public_key=s.spec.ssh_public_key,
+        instance_profile_arn=s.network.get("instance_profile_arn"),
+        file_system_id=s.network.get("file_system_id"),
+        public_ip=public_ip(s))
+
+
+def public_ip(s: Cluster) -> bool:
+    """Nodes are reachable from outside only when the user can and may log in: a key and
+    addresses to let in. Otherwise they sit in a private subnet, out through the NAT."""
+    return bool(s.spec.ssh_public_key and s.spec.allowed_ips)
+
+
+def subnet_of(network: dict, public: bool = False) -> str:
+    """The subnet a cluster launches in: the first zone's (by name) public subnet when its
+    nodes get a public address, else its private one (a network dict from org_network);
+    `subnet_id` where a network carries only one."""
+    subnets = network.get("public_subnets" if public else "private_subnets")
+    if subnets:
+        return subnets[sorted(subnets)[0]]
+    return network["subnet_id"]
 
 
 # ---- creation ------------------------------------------------------------------------------
 
-def _ensure_network(s: Cluster, now: float) -> list:
-    n = network.ensure(_client(s), s.organization_uuid)
-    return [c.NetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+def _ensure_network(s: Cluster, now: float):
+    """A cluster whose workspace carried no network: the region's organization network,
+    asked for (made when absent) and waited for until it is READY."""
+    net = org_network.ensure(s.organization_uuid, s.spec.region, since=s.created_at,
+                             waiting=org_network.waiter(c.KIND, s.workspace_uuid, s.uuid))
+    if net.status == org_net.NetworkStatus.FAILED:
+        return [c.LaunchFailed(f"The organization's resources in {s.spec.region} could not be "
+                               f"created: {net.failure}", now)]
+    ready = org_net.network(net)
+    if ready is None:
+        return Wait(60, f"organization network is {net.status.value}")
+    return [c.NetworkReady(ready["vpc_id"], subnet_of(ready), ready["security_group_id"], now)]
 
 
 def _ensure_access_group(s: Cluster, now: float) -> list:
@@ -74,6 +104,44 @@ def _await_nodes(s: Cluster, now: float):
         return [c.LaunchFailed(f"nodes not ready after {c.READINESS_TIMEOUT_SECONDS // 60}"
                                f" minutes: {ready.waiting_for}", now)]
     return Wait(c.next_poll(boot, since, now) - now, ready.waiting_for)
+
+
+# ---- MPI readiness: each check one SSM command, sent then awaited -------------------------
+
+MPI_CHECK_SECONDS = 300   # each script's execution timeout on the nodes
+MPI_POLL_SECONDS = 5      # scripts take seconds: look again soon
+
+
+def _send_mpi_check(s: Cluster, now: float):
+    name = c.pending_mpi_check(s)
+    check = mpi_checks.check(s, name)
+    command_id = ssm.send(_client(s, "ssm"), check.targets, check.script,
+                          f"corral {s.uuid} MPI check {name}", MPI_CHECK_SECONDS)
+    if command_id is not None:
+        return [c.MpiCheckSent(name, command_id, now)]
+    if c.mpi_overdue(s, now):   # SSM kept refusing the nodes (InvalidInstanceId)
+        return [c.LaunchFailed(f"SSM never took the MPI check '{name}': nodes not reachable "
+                               f"by Run Command after {c.MPI_READY_TIMEOUT_SECONDS // 60} "
+                               "minutes", now)]
+    return Wait(MPI_POLL_SECONDS, "SSM does not take commands for the nodes yet")
+
+
+def _await_mpi_check(s: Cluster, now: float):
+    sent = s.mpi_command
+    check = mpi_checks.check(s, sent["check"])
+    found = mpi_checks.verdict(sent["check"], ssm.outcomes(_client(s, "ssm"), sent["command_id"],
+                                                           check.targets))
+    if found.failure:
+        return [c.LaunchFailed(found.failure, now)]
+    if found.passed:
+        passed = [c.MpiCheckPassed(sent["check"], found.passed, now)]
+        if sent["check"] == c.MPI_CHECKS[-1]:
+            passed.append(c.MpiReady(c.hostfile_path(s.uuid), c.total_core_count(s), now))
+        return passed
+    if c.mpi_overdue(s, now):
+        return [c.LaunchFailed(f"not MPI-ready after {c.MPI_READY_TIMEOUT_SECONDS // 60} "
+                               f"minutes: {found.waiting_for}", now)]
+    return Wait(MPI_POLL_SECONDS, found.waiting_for)
 
 
 # ---- removal -------------------------------------------------------------------------------
@@ -177,6 +245,8 @@ run = runner({
     Step.ENSURE_LAUNCH_TEMPLATE: _ensure_launch_template,
     Step.LAUNCH_FLEET: _launch_fleet,
     Step.AWAIT_NODES: _await_nodes,
+    Step.SEND_MPI_CHECK: _send_mpi_check,
+    Step.AWAIT_MPI_CHECK: _await_mpi_check,
     Step.TERMINATE_INSTANCES: _terminate_instances,
     Step.AWAIT_TERMINATION: _await_termination,
     Step.DELETE_LAUNCH_TEMPLATE: _delete_launch_template,

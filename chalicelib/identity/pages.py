@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from chalice import Blueprint
 
+from ..web import onboarding
 from ..web.csrf import clear_cookie, set_cookie
 from ..web.pages import (
     FORM,
@@ -142,7 +143,8 @@ def resend_activation(request, user: users.User) -> bool:
 @bp.route("/", methods=["GET"])
 @signed_in_page(bp)
 def home(user, org):
-    return render(bp.current_request, "home.html", user=user, org=org)
+    return render(bp.current_request, "home.html", user=user, org=org,
+                  onboarding=onboarding.steps(org.uuid))
 
 
 @bp.route("/signin", methods=["GET"])

@@ -44,9 +44,20 @@ class PageError(Exception):
         self.status, self.title, self.message, self.link = status, title, message, link
 
 
+# The left bar's pages that exist in this deployment: each concept's pages module offers its
+# own when it is imported; the bar shows the others greyed out.
+_offered: set[str] = {"/", "/settings", "/keys"}
+
+
+def offer(path: str) -> None:
+    _offered.add(path)
+
+
 def render(request, template: str, status: int = 200, headers: list[str] | None = None,
            **context) -> Response:
     token, csrf_cookie = csrf.csrf_pair(request)
+    context.setdefault("available_pages", frozenset(_offered))
+    context.setdefault("current_page", "/" + getattr(request, "path", "/").strip("/").split("/")[0])
     cookies = list(headers or [])
     if csrf_cookie:
         cookies.append(csrf_cookie)

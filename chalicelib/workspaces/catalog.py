@@ -173,12 +173,15 @@ def instance_type_list(ws: Workspace) -> list[instance_types.InstanceType]:
 
 
 def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | None:
-    """One offered type by name (one small call, not the whole list), or None."""
+    """One type by name as the region describes it (one small call, not the whole list), or
+    None when the region does not know it; whether a cluster can use it is its `usable`."""
     link = _link(ws, INSTANCE_TYPES)
     key = _types_key(link, ws)
     cached = _remembered((*key, "types"))
     if cached:
-        return next((t for t in cached[1] if t.name == name), None)
+        listed = next((t for t in cached[1] if t.name == name), None)
+        if listed:
+            return listed
     remembered = _remembered((*key, "type", name))
     if remembered:
         return remembered[1]
@@ -186,7 +189,7 @@ def instance_type(ws: Workspace, name: str) -> instance_types.InstanceType | Non
         found = instance_types.describe(_ec2(ws, INSTANCE_TYPES, link), name)
     except CloudError as e:
         raise _refusal(ws, e, INSTANCE_TYPES) from e
-    if not found or found.vcpus < 2:
+    if not found:
         return None   # not kept: names that are not types must not fill the cache
     _remember((*key, "type", name), found, TYPES_TTL_SECONDS)
     return found

@@ -48,6 +48,12 @@ def live_names(org_uuid: str, _container: str = "") -> list[str]:
     return [s.name for s in live(org_uuid)]
 
 
+def live_names_in_region(org_uuid: str, region: str) -> list[str]:
+    """Names of the organization's workspaces in `region` that are not TERMINATED (what the
+    region's organization network still serves: registered with kernel.holds)."""
+    return [s.name for s in live(org_uuid) if s.region == region]
+
+
 def remove(org_uuid: str, ws_uuid: str) -> Workspace | None:
     """Request the removal. None if there is no such workspace; DomainError if not allowed
     (already removed, or something still lives in it)."""

@@ -3,9 +3,12 @@ commands, and `next_step` to derive the one side effect a workspace is waiting f
 
 Creation: NEW -> (the platform can act in the organization's linked account in the workspace's
 region) INPROGRESS -> (the organization network exists there) READY. A lasting AWS error ends
-FAILED with AWS's reason in the task. Removal: TERMINATING -> TERMINATED, refused while the
-workspace has clusters that are not TERMINATED. The organization network stays: the
-organization's other workspaces in the region share it.
+FAILED with AWS's reason in the task (also when the organization network of the region fails).
+The workspace does not make the network: it asks the region's organization-network aggregate
+(org_network) for it, creating it when absent, and is READY once that is READY. Removal:
+TERMINATING -> TERMINATED, refused while the workspace has clusters that are not TERMINATED.
+The organization network stays (the organization's other workspaces in the region share it);
+only the region's cleanup removes it, and that is refused while workspaces live there.
 """
 from __future__ import annotations
 
@@ -67,9 +70,9 @@ class WorkspaceAccessVerified:
 
 @event
 class WorkspaceNetworkReady:
-    vpc_id: str
-    subnet_id: str
-    security_group_id: str
+    """The organization network of the region is READY: `network` is its dict (the shared
+    contract, org_network.machine.network), copied into each cluster made here."""
+    network: dict
     at: float
 
 
@@ -162,11 +165,12 @@ def _apply(s: Workspace, e: Any) -> Workspace:
         return replace(s, account_id=e.account_id).with_task(
             TaskMove.PROGRESS, f"The platform can act in account {e.account_id} in {s.region}", at)
     if isinstance(e, WorkspaceNetworkReady):
-        net = {"vpc_id": e.vpc_id, "subnet_id": e.subnet_id,
-               "security_group_id": e.security_group_id}
-        return replace(s, network=net).with_task(
-            TaskMove.FINISH, f"Network ready in {s.region}: {e.vpc_id}, subnet {e.subnet_id}, "
-                             f"security group {e.security_group_id}", at)
+        net = e.network
+        private = ", ".join(v for _, v in sorted(net.get("private_subnets", {}).items()))
+        return replace(s, network=dict(net)).with_task(
+            TaskMove.FINISH, f"Network ready in {s.region}: {net.get('vpc_id')}, private "
+                             f"subnets {private}, security group {net.get('security_group_id')}",
+            at)
     if isinstance(e, WorkspaceFailed):
         return replace(s, failure=e.reason).with_task(
             TaskMove.FAIL, f"Workspace creation failed: {e.reason}", at)

@@ -67,9 +67,14 @@ def render(ws: Workspace) -> dict:
     list_workspaces. `task` (extra, ignored by the SDK) says what the last operation did."""
     network = {"region": ws.region}
     if ws.network:
-        network.update({"vpcId": ws.network["vpc_id"],
-                        "publicSubnetsIds": [ws.network["subnet_id"]], "privateSubnetsIds": [],
-                        "securityGroupId": ws.network["security_group_id"]})
+        net = ws.network
+        network.update({"vpcId": net["vpc_id"],
+                        "publicSubnetsIds": _by_zone(net.get("public_subnets")),
+                        "privateSubnetsIds": _by_zone(net.get("private_subnets")),
+                        "securityGroupId": net["security_group_id"],
+                        "efsFileSystemId": net.get("file_system_id"),
+                        "bucket": net.get("bucket"),
+                        "instanceProfileArn": net.get("instance_profile_arn")})
     return {"uuid": ws.uuid, "organizationUUID": ws.organization_uuid, "name": ws.name,
             "status": ws.status.value, "region": ws.region, "networkData": network,
             "workspaceData": dict(ws.spec.workspace_data), "createdBy": ws.spec.created_by,
@@ -77,6 +82,10 @@ def render(ws: Workspace) -> dict:
             "cloudConfig": {"uuid": ws.spec.cloud_config_uuid, "provider": "AWS"},
             "reason": ws.failure, "createdAt": iso(ws.created_at),
             "updatedAt": iso(ws.updated_at), "task": render_task(ws.task)}
+
+
+def _by_zone(subnets: dict | None) -> list[str]:
+    return [subnet for _, subnet in sorted((subnets or {}).items())]
 
 
 def images(found: list) -> list[dict]:

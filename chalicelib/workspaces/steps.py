@@ -3,29 +3,63 @@ the events that say what happened. A passing AWS error is raised (the engine tri
 lasting one during creation ends the workspace FAILED with AWS's reason."""
 from __future__ import annotations
 
-from ..cloud import network
+from ..cloud import permissions, sessions
 from ..cloud.sessions import call, customer_client
-from ..engine.steps import runner
+from ..engine.steps import Wait, runner
 from ..identity import clients
+from ..kernel import config
+from ..kernel.errors import CloudError
 from ..linking.links import link_for
+from ..org_network import commands as org_network
+from ..org_network import machine as n
 from . import machine as w
 from .machine import Step, Workspace
 
 
 def _verify_access(s: Workspace, now: float) -> list:
+    """Before anything is created: the role acts in the linked account and may call every
+    action the platform will (IAM's policy simulation), or the workspace fails with one
+    error naming all that is missing. A passing AWS error is raised (the engine retries)."""
     link = link_for(s.organization_uuid)
     account = call(customer_client(link, "sts", s.region).get_caller_identity)["Account"]
     if account != link.account_id:
         return [w.WorkspaceFailed(
             f"AccountMismatch: the role acts in account {account}, not in the linked "
             f"account {link.account_id}; link the account again in Settings", now)]
+    fix = ("update the role's policy to the platform policy shown in Settings "
+           "(platform-policy.json), then create the workspace again")
+    try:
+        missing = permissions.missing(customer_client(link, "iam", "us-east-1"), link.role_arn,
+                                      s.region, s.organization_uuid,
+                                      config.get().platform_account_id)
+    except CloudError as e:
+        if e.transient or e.code not in sessions.REFUSED_CODES:
+            raise
+        return [w.WorkspaceFailed(
+            f"MissingPermissions: the role {link.role_arn} may not check its own permissions "
+            f"(iam:SimulatePrincipalPolicy was refused: {e.reason}); {fix}", now)]
+    if missing:
+        return [w.WorkspaceFailed(
+            f"MissingPermissions: the role {link.role_arn} lacks {len(missing)} permission(s) "
+            f"the platform needs: {', '.join(missing)}; {fix}", now)]
     return [w.WorkspaceAccessVerified(account, now)]
 
 
-def _ensure_network(s: Workspace, now: float) -> list:
-    ec2 = customer_client(link_for(s.organization_uuid), "ec2", s.region)
-    n = network.ensure(ec2, s.organization_uuid)
-    return [w.WorkspaceNetworkReady(n.vpc_id, n.subnet_id, n.security_group_id, now)]
+NETWORK_POLL_SECONDS = 60     # the network wakes the workspace when done; this is the net
+
+
+def _ensure_network(s: Workspace, now: float):
+    """Ask for the region's organization network (made when absent) and wait until it is
+    READY. A network that failed after this workspace began to wait fails the workspace with
+    its reason; one that failed before is requested again."""
+    net = org_network.ensure(s.organization_uuid, s.region, since=s.in_state_since,
+                             waiting=org_network.waiter(w.KIND, s.organization_uuid, s.uuid))
+    if net.status == n.NetworkStatus.READY:
+        return [w.WorkspaceNetworkReady(n.network(net), now)]
+    if net.status == n.NetworkStatus.FAILED:
+        return [w.WorkspaceFailed(f"The organization's resources in {s.region} could not be "
+                                  f"created: {net.failure}", now)]
+    return Wait(NETWORK_POLL_SECONDS, f"organization network is {net.status.value}")
 
 
 def _finish_removal(s: Workspace, now: float) -> list:

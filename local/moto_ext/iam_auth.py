@@ -44,7 +44,16 @@ def authorize(response: Any) -> None:
         action=response._get_action(),
     )
     request.check_signature()
-    request.check_action_permitted("*")
+    request.check_action_permitted(_resource(response))
+
+
+def _resource(response: Any) -> str:
+    """The ARN the action acts on, as AWS evaluates it (a statement limited to
+    ``role/corral-node-*`` allows those roles only); "*" when the request names no role."""
+    name = response._get_param("RoleName")
+    if not name:
+        return "*"
+    return f"arn:aws:iam::{response.current_account}:role/{name}"
 
 
 def _checked(original: Any) -> Any:

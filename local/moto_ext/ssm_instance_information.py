@@ -1,13 +1,16 @@
 """SSM DescribeInstanceInformation, which moto 5.2.5 does not implement.
 
-Every EC2 instance of the caller's account and region is treated as a
-managed node with a healthy SSM agent:
+An EC2 instance of the caller's account and region is a managed node with a
+healthy SSM agent when its role lets the agent in:
 
 * ``running`` instances are listed with ``PingStatus: "Online"``;
 * ``stopping``/``stopped`` instances are listed as ``"ConnectionLost"``
   (AWS keeps a stopped node in the inventory with a lost connection);
 * ``pending``, ``shutting-down`` and ``terminated`` instances are not listed, nor are
-  instances still booting (``boot_time``: their SSM agent has not registered yet).
+  instances still booting (``boot_time``: their SSM agent has not registered yet);
+* nor is an instance without an instance profile whose role has the
+  ``AmazonSSMManagedInstanceCore`` policy attached: on AWS its agent cannot register
+  (``managed``), which is what every launch without the profile meets.
 
 Supports ``Filters`` (InstanceIds, PingStatus, PlatformTypes, ResourceType,
 AgentVersion, ``tag:<key>``, ``tag-key``), the legacy
@@ -30,6 +33,7 @@ from . import boot_time
 from ._patching import add_method
 
 AGENT_VERSION = "3.3.987.0"
+SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 _PING_STATUS = {"running": "Online", "stopping": "ConnectionLost", "stopped": "ConnectionLost"}
 _KEYS = {  # filter key (lower case) -> field of the listed node
     "instanceids": "InstanceId",
@@ -38,6 +42,29 @@ _KEYS = {  # filter key (lower case) -> field of the listed node
     "resourcetype": "ResourceType",
     "agentversion": "AgentVersion",
 }
+
+
+def managed(instance: Any, account_id: str) -> bool:
+    """Whether the instance's profile role has AmazonSSMManagedInstanceCore attached."""
+    from moto.iam.models import iam_backends
+    arn = (instance.iam_instance_profile or {}).get("Arn")
+    if not arn:
+        return False
+    iam = iam_backends[account_id][instance.ec2_backend.partition]
+    profile = next((p for p in iam.instance_profiles.values() if p.arn == arn), None)
+    return profile is not None and any(
+        SSM_CORE_POLICY in role.managed_policies for role in profile.roles)
+
+
+def listed(instance: Any, account_id: str) -> bool:
+    """In the SSM inventory at all (online or with a lost connection)."""
+    return (instance.state in _PING_STATUS and boot_time.registered(instance)
+            and managed(instance, account_id))
+
+
+def online(instance: Any, account_id: str) -> bool:
+    """Takes commands: listed and running."""
+    return listed(instance, account_id) and instance.state == "running"
 
 
 def _node(instance: Any) -> dict[str, Any]:
@@ -109,7 +136,7 @@ def describe_instance_information(self: Any) -> ActionResult:
     backend = ec2_backends[self.current_account][self.region]
     nodes = []
     for instance in backend.all_instances():
-        if instance.state not in _PING_STATUS or not boot_time.registered(instance):
+        if not listed(instance, self.current_account):
             continue
         node = _node(instance)
         tags = {t["key"]: t["value"] for t in instance.get_tags()}

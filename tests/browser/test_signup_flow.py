@@ -33,6 +33,7 @@ WAIT = 30            # seconds for a page to show what the story expects
 READY_TIMEOUT = 90   # seconds for the AMI shares to finish (tick every second)
 EMAIL = "grace@example.com"
 PASSWORD = "a long passphrase 7"
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq1 grace@laptop"
 
 
 def _need_browser():
@@ -94,6 +95,10 @@ def _fill(driver, values: dict[str, str]) -> None:
         assert element is not None, f"no #{element_id} on {driver.current_url}"
         element.clear()
         element.send_keys(value)
+
+
+def _cluster_statuses(driver) -> list[str]:
+    return re.findall(r'class="status">(\w+)<', driver.page_source)
 
 
 def _activation_link(log: Path) -> str:
@@ -184,6 +189,35 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         seen = json.loads(sdk.stdout.strip().splitlines()[-1])
         assert seen["status"] == "READY", seen
         assert seen["versions"] == ["2025.6", "2025.5", "2025.4"] and seen["instance_types"] > 0
+
+        # The Clusters page, from the left bar: a cluster with the manual's form (Show
+        # Advanced: SSH key, Add your IP), RUNNING, its DETAILS, then removed.
+        _by_id(driver, "nav-clusters").click()
+        _wait_for(driver, "the Clusters page", lambda d: _by_id(d, "create-cluster"))
+        driver.find_element("css selector", "#create-cluster > summary").click()
+        _fill(driver, {"cluster-name": "first", "cluster-count": "2"})
+        driver.find_element("css selector", "#advanced > summary").click()
+        _fill(driver, {"cluster-ssh-key": SSH_KEY})
+        _by_id(driver, "add-ip").click()
+        _wait_for(driver, "the caller's address added",
+                  lambda d: "127.0.0.1" in (_by_id(d, "cluster-ips").get_attribute("value") or ""))
+        _by_id(driver, "create-cluster-button").click()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while "RUNNING" not in _cluster_statuses(driver):
+            assert time.monotonic() < deadline and "FAILED" not in _cluster_statuses(driver), (
+                f"cluster not RUNNING within {READY_TIMEOUT}s:\n{driver.page_source[:4000]}")
+            time.sleep(1)
+            driver.get(driver.current_url.split("#")[0])
+        driver.find_element("css selector", "details.details > summary").click()
+        ips = driver.find_element("css selector", ".node-ips").text
+        assert len(re.findall(r"\d+\.\d+\.\d+\.\d+", ips)) >= 2, ips
+        assert "FINISHED" in driver.find_element("css selector", ".task-state").text
+        driver.find_element("css selector", "button.remove").click()
+        _wait_for(driver, "the removal notice", lambda d: "removal requested" in _text(d, "notice"))
+        driver.get(f"{info['api_url']}/")
+        _wait_for(driver, "the onboarding list", lambda d: _by_id(d, "onboarding"))
+        assert _by_id(driver, "onboarding-link").get_attribute("class") == "done"
+        assert _by_id(driver, "onboarding-cluster").get_attribute("class") == "done"
 
         # The secret keys never reached the log.
         log_text = server_log.read_text(errors="replace")

@@ -9,6 +9,7 @@ from chalicelib.cloud.sessions import Link, assume, customer_client
 from chalicelib.kernel.errors import CloudError
 from chalicelib.linking.links import link_for
 from tests import faults
+from tests.local.conftest import node_profile
 
 CLUSTER = "7d4f1f3e-2a7e-4bb8-9a51-0a3c1d7e9f00"
 
@@ -21,6 +22,16 @@ def ec2(platform):
 @pytest.fixture
 def ssm(platform):
     return customer_client(link_for(platform.demo.organization.uuid), "ssm", "us-east-1")
+
+
+class Net:
+    """The parts of an organization network the fleet adapter needs, made directly."""
+
+    def __init__(self, ec2, org: str):
+        self.vpc_id = network.ensure_vpc(ec2, org)
+        public, private = network.ensure_subnets(ec2, org, self.vpc_id)
+        self.subnet_id = private[sorted(private)[0]]
+        self.security_group_id = network.ensure_security_group(ec2, org, self.vpc_id)
 
 
 def spec(net, image_id, count=2, **kw):
@@ -36,17 +47,17 @@ def latest_image(platform, ec2):
 
 
 def test_network_is_made_once_and_found_again(platform, ec2):
-    first = network.ensure(ec2, "org-1")
-    again = network.ensure(ec2, "org-1")
+    first = vars(Net(ec2, "org-1"))
+    again = vars(Net(ec2, "org-1"))
     assert first == again
-    other = network.ensure(ec2, "org-2")
-    assert other.vpc_id != first.vpc_id
-    sg = ec2.describe_security_groups(GroupIds=[first.security_group_id])["SecurityGroups"][0]
-    assert sg["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"] == first.security_group_id
+    other = Net(ec2, "org-2")
+    assert other.vpc_id != first["vpc_id"]
+    sg = ec2.describe_security_groups(GroupIds=[first["security_group_id"]])["SecurityGroups"][0]
+    assert sg["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"] == first["security_group_id"]
 
 
 def test_placement_group_and_launch_template_are_idempotent(platform, ec2):
-    net = network.ensure(ec2, "org-1")
+    net = Net(ec2, "org-1")
     name = fleet.ensure_placement_group(ec2, CLUSTER, {"corral:cluster": CLUSTER})
     assert fleet.ensure_placement_group(ec2, CLUSTER, {"corral:cluster": CLUSTER}) == name
     s = spec(net, latest_image(platform, ec2), ssh_public_key="ssh-ed25519 AAAA me")
@@ -58,9 +69,9 @@ def test_placement_group_and_launch_template_are_idempotent(platform, ec2):
 
 
 def test_launch_is_all_or_nothing_and_idempotent(platform, ec2, ssm):
-    net = network.ensure(ec2, "org-1")
+    net = Net(ec2, "org-1")
     fleet.ensure_placement_group(ec2, CLUSTER, {"corral:cluster": CLUSTER})
-    s = spec(net, latest_image(platform, ec2), count=3)
+    s = spec(net, latest_image(platform, ec2), count=3, instance_profile_arn=node_profile(platform.customer))
     lt = fleet.ensure_launch_template(ec2, s)
     ids = fleet.launch(ec2, s, lt)
     assert len(ids) == 3
@@ -78,7 +89,7 @@ def test_launch_is_all_or_nothing_and_idempotent(platform, ec2, ssm):
 
 
 def test_fleet_errors_become_permanent_cloud_errors(platform, ec2):
-    net = network.ensure(ec2, "org-1")
+    net = Net(ec2, "org-1")
     fleet.ensure_placement_group(ec2, CLUSTER, {"corral:cluster": CLUSTER})
     s = spec(net, "ami-0123456789abcdef0")  # not shared with this account
     lt = fleet.ensure_launch_template(ec2, s)
@@ -95,8 +106,8 @@ def test_fleet_errors_become_permanent_cloud_errors(platform, ec2):
 def test_injected_faults_are_classified(platform, ec2, code, transient):
     faults.fail("ec2", "DescribeVpcs", code, "injected", times=10, status=400)
     with pytest.raises(CloudError) as e:
-        network.ensure(customer_client(link_for(platform.demo.organization.uuid), "ec2",
-                                       "us-east-1"), "org-1")
+        network.ensure_vpc(customer_client(link_for(platform.demo.organization.uuid), "ec2",
+                                           "us-east-1"), "org-1")
     assert e.value.code == code and e.value.transient is transient
 
 

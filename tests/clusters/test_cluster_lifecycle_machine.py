@@ -21,10 +21,16 @@ NODES = ({"instance_id": "i-1", "private_ip": "10.0.0.1"},
          {"instance_id": "i-2", "private_ip": "10.0.0.2"})
 
 
+# After the nodes run, the MPI checks of the creation run again, each sent then awaited.
+READY_STEPS = (Step.SEND_MPI_CHECK, Step.AWAIT_MPI_CHECK) * len(c.MPI_CHECKS)
+
+
 def running(spec=SPEC, at=100.0):
     s = c.evolve(None, c.decide_create("cid", "ws", "org", spec, "t1", 0.0, network=NET)[0])
     for e in (c.PlacementGroupReady("pg", 1), c.LaunchTemplateReady("lt-1", 2),
-              c.FleetLaunched(("i-1", "i-2"), 3), c.NodesReady(NODES, at)):
+              c.FleetLaunched(("i-1", "i-2"), 3), c.NodesReady(NODES, at),
+              *[c.MpiCheckPassed(check, "passed", at) for check in c.MPI_CHECKS],
+              c.MpiReady("/shared/.hostfile-cid", 8, at)):
         s = c.evolve(s, e)
     assert s.status == S.RUNNING
     return s
@@ -41,6 +47,11 @@ def drive(s, t=1000.0, limit=20):
         seen.append(step)
         at = t + k
         e = {
+            Step.SEND_MPI_CHECK: lambda: c.MpiCheckSent(c.pending_mpi_check(s), "cmd", at),
+            Step.AWAIT_MPI_CHECK: lambda: (
+                c.MpiReady("/shared/.hostfile-cid", 8, at)
+                if s.mpi_command["check"] == c.MPI_CHECKS[-1] and len(s.mpi_checks) ==
+                len(c.MPI_CHECKS) - 1 else c.MpiCheckPassed(s.mpi_command["check"], "ok", at)),
             Step.STOP_INSTANCES: lambda: c.InstancesStopping(s.instance_ids, at),
             Step.AWAIT_STOPPED: lambda: c.InstancesStopped(at),
             Step.START_INSTANCES: lambda: c.InstancesStarting(s.instance_ids, at),
@@ -66,10 +77,10 @@ def test_pause_then_resume_stops_and_starts_the_same_instances_and_counts_as_act
     s = c.evolve(s, c.decide_resume(s, "r", "user a@b.c", 2000)[0])
     assert s.status == S.INITIALIZING
     s, steps = drive(s, t=3000)
-    assert steps == [Step.START_INSTANCES, Step.AWAIT_NODES]
+    assert steps == [Step.START_INSTANCES, Step.AWAIT_NODES, *READY_STEPS]
     assert s.status == S.RUNNING and s.instance_ids == ("i-1", "i-2")
     assert s.task.operation == c.RESUME_CLUSTER and s.task.status == TaskStatus.FINISHED
-    assert s.last_activity == 3001          # reaching RUNNING again counts
+    assert s.last_activity == s.in_state_since > 3000   # reaching RUNNING again counts
 
 
 def test_stop_then_restart_applies_a_new_type_while_stopped_and_keeps_the_instances():
@@ -81,7 +92,7 @@ def test_stop_then_restart_applies_a_new_type_while_stopped_and_keeps_the_instan
     assert s.status == S.STOPPED and s.upgrade is not None
     s, steps = drive(c.evolve(s, c.decide_restart(s, "R", "k", 600)[0]))
     assert steps == [Step.UPDATE_LAUNCH_TEMPLATE, Step.MODIFY_INSTANCE_TYPE,
-                     Step.START_INSTANCES, Step.AWAIT_NODES]
+                     Step.START_INSTANCES, Step.AWAIT_NODES, *READY_STEPS]
     assert s.status == S.RUNNING and s.spec.instance_type == "c5.4xlarge" and s.spec.vcpus == 16
     assert s.instance_ids == ("i-1", "i-2") and s.upgrade is None
 
@@ -93,7 +104,7 @@ def test_a_restart_with_a_new_image_replaces_the_nodes():
     s, _ = drive(c.evolve(s, c.decide_stop(s, "s", "k", 500)[0]))
     s, steps = drive(c.evolve(s, c.decide_restart(s, "R", "k", 600)[0]))
     assert steps == [Step.UPDATE_LAUNCH_TEMPLATE, Step.TERMINATE_NODES, Step.LAUNCH_NODES,
-                     Step.AWAIT_NODES]
+                     Step.AWAIT_NODES, *READY_STEPS]
     assert s.status == S.RUNNING and s.spec.image_id == "ami-6"
     assert s.instance_ids == ("i-n0", "i-n1")
 
@@ -111,12 +122,12 @@ def test_scale_up_then_down_removes_the_highest_indexed_nodes_first():
     s = running()
     events = c.decide_update(s, "u", {}, None, 4, "k", 500)
     s, steps = drive(c.evolve(s, events[0]))
-    assert steps == [Step.LAUNCH_NODES, Step.AWAIT_NODES]
+    assert steps == [Step.LAUNCH_NODES, Step.AWAIT_NODES, *READY_STEPS]
     assert s.instance_ids == ("i-1", "i-2", "i-n0", "i-n1") and s.status == S.RUNNING
     s = c.evolve(s, c.decide_update(s, "u2", {}, None, 1, "k", 600)[0])
     assert c.nodes_to_remove(s) == ("i-2", "i-n0", "i-n1")
     s, steps = drive(s)
-    assert steps == [Step.TERMINATE_NODES, Step.AWAIT_NODES] and s.instance_ids == ("i-1",)
+    assert steps == [Step.TERMINATE_NODES, Step.AWAIT_NODES, *READY_STEPS] and s.instance_ids == ("i-1",)
 
 
 def test_a_scale_without_capacity_keeps_the_nodes_and_fails_only_its_task():
@@ -127,7 +138,7 @@ def test_a_scale_without_capacity_keeps_the_nodes_and_fails_only_its_task():
     s = c.evolve(s, failed[0])
     assert s.task.status == TaskStatus.FAILED and s.spec.workers_quantity == 2
     s, steps = drive(s)
-    assert steps == [Step.AWAIT_NODES] and s.status == S.RUNNING
+    assert steps == [Step.AWAIT_NODES, *READY_STEPS] and s.status == S.RUNNING
 
 
 def test_a_start_that_fails_for_good_fails_the_cluster_and_a_pause_is_retried():

@@ -30,6 +30,9 @@ EVENT_POOL = [
     lambda at: c.LaunchTemplateReady("lt-1", at),
     lambda at: c.FleetLaunched(("i-1", "i-2"), at),
     lambda at: c.NodesReady(({"instance_id": "i-1", "private_ip": "10.0.0.1"},), at),
+    lambda at: c.MpiCheckSent("hostfile", "cmd-1", at),
+    lambda at: c.MpiCheckPassed("hostfile", "hostfile written", at),
+    lambda at: c.MpiReady("/shared/.hostfile-c1", 8, at),
     lambda at: c.LaunchFailed("InsufficientInstanceCapacity: none left", at),
     lambda at: c.RemovalRequested(f"t{at}", at),
     lambda at: c.InstancesTerminating(("i-1",), at),
@@ -63,15 +66,21 @@ def run_happy_path():
         step = c.next_step(state)
         if step is None:
             break
-        event = {
+        events = {
             Step.ENSURE_NETWORK: lambda: c.NetworkReady("vpc-1", "subnet-1", "sg-1", t),
             Step.ENSURE_PLACEMENT_GROUP: lambda: c.PlacementGroupReady("pg", t),
             Step.ENSURE_LAUNCH_TEMPLATE: lambda: c.LaunchTemplateReady("lt-1", t),
             Step.LAUNCH_FLEET: lambda: c.FleetLaunched(("i-1", "i-2"), t),
             Step.AWAIT_NODES: lambda: c.NodesReady(({"instance_id": "i-1", "private_ip": "x"},), t),
+            Step.SEND_MPI_CHECK: lambda: c.MpiCheckSent(c.pending_mpi_check(state), "cmd", t),
+            Step.AWAIT_MPI_CHECK: lambda: [
+                c.MpiCheckPassed(state.mpi_command["check"], "passed", t),
+                *([c.MpiReady("/shared/.hostfile-x", 2, t)]
+                  if state.mpi_command["check"] == c.MPI_CHECKS[-1] else [])],
         }[step]()
-        state = c.evolve(state, event)
-        seen.append(state.status)
+        for event in events if isinstance(events, list) else [events]:
+            state = c.evolve(state, event)
+            seen.append(state.status)
     return state, seen
 
 
@@ -79,7 +88,9 @@ def test_creation_goes_new_inprogress_running_and_finishes_its_task():
     state, seen = run_happy_path()
     assert [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]] == [S.NEW, S.INPROGRESS, S.RUNNING]
     assert state.task.status == TaskStatus.FINISHED
-    assert len(state.task.details) == 5
+    # network, placement group, template, fleet, nodes, the three MPI checks, MPI-ready
+    assert len(state.task.details) == 9
+    assert state.mpi_checks == c.MPI_CHECKS and state.hostfile == "/shared/.hostfile-x"
     assert c.next_step(state) is None
 
 
@@ -196,7 +207,7 @@ def test_folding_random_events_never_reaches_a_state_the_table_forbids(choices):
             assert any(k.operation == c.REMOVE_CLUSTER and k.status == TaskStatus.FINISHED
                        for k in state.tasks)
         if state.status == S.RUNNING:
-            assert state.nodes and c.next_step(state) is None
+            assert c.next_step(state) is None
             assert state.last_activity is not None
         if state.status in (S.PAUSED, S.STOPPED):
             assert state.power == c.Power.OFF and not state.nodes

@@ -110,3 +110,25 @@ def client_for(aws: None) -> Callable[[dict[str, str]], Client]:
     """Turn a credentials dict (e.g. from AssumeRole) into a client factory."""
     return make_client
 
+
+
+SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+def node_profile(client: Client, name: str = "corral-node", ssm: bool = True) -> str:
+    """An instance profile whose role lets the SSM agent in (unless ``ssm`` is false)."""
+    iam = client("iam")
+    trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+             '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+    if ssm:
+        iam.attach_role_policy(RoleName=name, PolicyArn=SSM_CORE_POLICY)
+    arn = iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Arn"]
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return arn
+
+
+@pytest.fixture
+def ssm_profile(customer_aws: Client) -> str:
+    """The ARN of a node instance profile with AmazonSSMManagedInstanceCore."""
+    return node_profile(customer_aws)

@@ -15,6 +15,7 @@ from local.accounts import (
     publish_platform_images,
 )
 from local.emulator import Emulator
+from tests.local.conftest import node_profile
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,8 @@ def test_emulator_end_to_end(endpoint):
         "aws_session_token": creds["SessionToken"],
     }
     ec2 = _client(endpoint, "ec2", assumed)
+    # The nodes' profile: without AmazonSSMManagedInstanceCore, SSM would never list them.
+    profile = node_profile(lambda service: _client(endpoint, service, customer_creds))
     ec2.create_placement_group(GroupName="c1", Strategy="cluster")
     template_id = ec2.create_launch_template(
         LaunchTemplateName="c1",
@@ -77,6 +80,7 @@ def test_emulator_end_to_end(endpoint):
             "ImageId": image["image_id"],
             "InstanceType": "c5n.18xlarge",
             "Placement": {"GroupName": "c1"},
+            "IamInstanceProfile": {"Arn": profile},
         },
     )["LaunchTemplate"]["LaunchTemplateId"]
     fleet = ec2.create_fleet(

@@ -6,14 +6,22 @@ import pytest
 from botocore.exceptions import ClientError
 
 
+@pytest.fixture
+def launch(ssm_profile):
+    """Launch instances with a profile that lets their SSM agent in."""
+    def run(ec2, image_id: str, count: int, **extra) -> list[str]:
+        return _launch(ec2, image_id, count, IamInstanceProfile={"Arn": ssm_profile}, **extra)
+    return run
+
+
 def _launch(ec2, image_id: str, count: int, **extra) -> list[str]:
     instances = ec2.run_instances(ImageId=image_id, MinCount=count, MaxCount=count, **extra)
     return [i["InstanceId"] for i in instances["Instances"]]
 
 
-def test_running_instances_are_online(customer_aws, own_ami):
+def test_running_instances_are_online(customer_aws, own_ami, launch):
     ec2, ssm = customer_aws("ec2"), customer_aws("ssm")
-    ids = _launch(ec2, own_ami, 2)
+    ids = launch(ec2, own_ami, 2)
     nodes = ssm.describe_instance_information()["InstanceInformationList"]
     assert sorted(n["InstanceId"] for n in nodes) == sorted(ids)
     described = {
@@ -32,9 +40,9 @@ def test_running_instances_are_online(customer_aws, own_ami):
         assert node["ComputerName"] == described[node["InstanceId"]]["PrivateDnsName"]
 
 
-def test_terminated_not_listed_and_stopped_connection_lost(customer_aws, own_ami):
+def test_terminated_not_listed_and_stopped_connection_lost(customer_aws, own_ami, launch):
     ec2, ssm = customer_aws("ec2"), customer_aws("ssm")
-    running, stopped, terminated = _launch(ec2, own_ami, 3)
+    running, stopped, terminated = launch(ec2, own_ami, 3)
     ec2.stop_instances(InstanceIds=[stopped])
     ec2.terminate_instances(InstanceIds=[terminated])
     nodes = ssm.describe_instance_information()["InstanceInformationList"]
@@ -48,9 +56,9 @@ def test_terminated_not_listed_and_stopped_connection_lost(customer_aws, own_ami
     assert [n["InstanceId"] for n in online] == [running]
 
 
-def test_filter_by_instance_ids(customer_aws, own_ami):
+def test_filter_by_instance_ids(customer_aws, own_ami, launch):
     ec2, ssm = customer_aws("ec2"), customer_aws("ssm")
-    first, second, _third = _launch(ec2, own_ami, 3)
+    first, second, _third = launch(ec2, own_ami, 3)
     new = ssm.describe_instance_information(
         Filters=[{"Key": "InstanceIds", "Values": [first, second]}]
     )["InstanceInformationList"]
@@ -61,9 +69,9 @@ def test_filter_by_instance_ids(customer_aws, own_ami):
     assert [n["InstanceId"] for n in legacy] == [second]
 
 
-def test_filter_by_tag(customer_aws, own_ami):
+def test_filter_by_tag(customer_aws, own_ami, launch):
     ec2, ssm = customer_aws("ec2"), customer_aws("ssm")
-    tagged = _launch(
+    tagged = launch(
         ec2,
         own_ami,
         2,
@@ -71,24 +79,24 @@ def test_filter_by_tag(customer_aws, own_ami):
             {"ResourceType": "instance", "Tags": [{"Key": "corral:cluster", "Value": "c1"}]}
         ],
     )
-    _launch(ec2, own_ami, 1)
+    launch(ec2, own_ami, 1)
     nodes = ssm.describe_instance_information(
         Filters=[{"Key": "tag:corral:cluster", "Values": ["c1"]}]
     )["InstanceInformationList"]
     assert sorted(n["InstanceId"] for n in nodes) == sorted(tagged)
 
 
-def test_only_callers_account_and_region(customer_aws, platform_aws, own_ami):
-    _launch(customer_aws("ec2"), own_ami, 1)
+def test_only_callers_account_and_region(customer_aws, platform_aws, own_ami, launch):
+    launch(customer_aws("ec2"), own_ami, 1)
     assert platform_aws("ssm").describe_instance_information()["InstanceInformationList"] == []
     assert customer_aws("ssm", "eu-west-1").describe_instance_information()[
         "InstanceInformationList"
     ] == []
 
 
-def test_pagination(customer_aws, own_ami):
+def test_pagination(customer_aws, own_ami, launch):
     ec2, ssm = customer_aws("ec2"), customer_aws("ssm")
-    ids = _launch(ec2, own_ami, 12)
+    ids = launch(ec2, own_ami, 12)
     first = ssm.describe_instance_information(MaxResults=5)
     assert len(first["InstanceInformationList"]) == 5
     second = ssm.describe_instance_information(MaxResults=5, NextToken=first["NextToken"])
@@ -126,3 +134,16 @@ def test_bad_requests(customer_aws):
             InstanceInformationFilterList=[{"key": "InstanceIds", "valueSet": ["i-1"]}],
         )
     assert excinfo.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_without_the_ssm_role_a_node_is_not_listed(customer_aws, own_ami, launch):
+    """On AWS an agent without AmazonSSMManagedInstanceCore never registers."""
+    from tests.local.conftest import node_profile
+    ec2, ssm = customer_aws("ec2"), customer_aws("ssm")
+    bare = _launch(ec2, own_ami, 1)
+    weak = _launch(ec2, own_ami, 1, IamInstanceProfile={
+        "Arn": node_profile(customer_aws, "no-ssm", ssm=False)})
+    good = launch(ec2, own_ami, 1)
+    nodes = ssm.describe_instance_information()["InstanceInformationList"]
+    assert [n["InstanceId"] for n in nodes] == good
+    assert not set(bare + weak) & {n["InstanceId"] for n in nodes}

@@ -10,6 +10,12 @@ from chalicelib.workspaces.machine import Step, WorkspaceSpec
 from chalicelib.workspaces.machine import WorkspaceStatus as S
 
 SPEC = WorkspaceSpec(name="ws", region="us-east-1", cloud_config_uuid="cc")
+NET = {"vpc_id": "vpc-1", "security_group_id": "sg-1",
+       "private_subnets": {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b"},
+       "public_subnets": {"us-east-1a": "subnet-c", "us-east-1b": "subnet-d"},
+       "file_system_id": "fs-1", "bucket": "b", "instance_profile_name": "corral-node-x",
+       "instance_profile_arn": "arn:aws:iam::1:instance-profile/corral-node-x",
+       "node_role_name": "corral-node-x", "secrets_prefix": "/corral/org-1/"}
 
 
 def requested(at=1.0):
@@ -22,9 +28,9 @@ def test_creation_moves_the_task_new_inprogress_finished():
     s = w.evolve(s, w.WorkspaceAccessVerified("123456789012", 2.0))
     assert (s.status, s.task.status.value, w.next_step(s)) == (S.INPROGRESS, "INPROGRESS",
                                                                Step.ENSURE_NETWORK)
-    s = w.evolve(s, w.WorkspaceNetworkReady("vpc-1", "subnet-1", "sg-1", 3.0))
+    s = w.evolve(s, w.WorkspaceNetworkReady(NET, 3.0))
     assert (s.status, s.task.status.value, w.next_step(s)) == (S.READY, "FINISHED", None)
-    assert s.network == {"vpc_id": "vpc-1", "subnet_id": "subnet-1", "security_group_id": "sg-1"}
+    assert s.network == NET and "subnet-b" in s.task.details[-1]
     assert s.in_state_since == 3.0
     assert load(w.Workspace, dump(s)) == s
 
@@ -65,7 +71,7 @@ def test_removal_is_refused_with_live_clusters_or_twice():
 
 def test_the_table_refuses_what_it_does_not_list():
     s = requested()
-    late = w.WorkspaceNetworkReady("vpc-1", "subnet-1", "sg-1", 2.0)
+    late = w.WorkspaceNetworkReady(NET, 2.0)
     assert not w.allows(s, late)          # the network before the access check
     with pytest.raises(ValueError):
         w.evolve(s, late)

@@ -1,0 +1,71 @@
+"""Shell scripts on a cluster's nodes through SSM Run Command (``AWS-RunShellScript``), and
+each node's outcome read back. Writes no state: the caller records the command id.
+
+AWS's ways this follows: a node that has just come online may still be refused with
+``InvalidInstanceId`` for a little while (its agent registered, Run Command does not know it
+yet): `send` answers None, and the caller tries again. An invocation may not be listed right
+after SendCommand (eventual consistency): it reads as Pending. The output SSM returns in a
+listing is cut at 2,500 characters: scripts print short verdicts, not bulk output."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..kernel.errors import CloudError
+from .sessions import call
+
+DOCUMENT = "AWS-RunShellScript"
+FINAL = frozenset({"Success", "Failed", "TimedOut", "Cancelled", "Undeliverable", "Terminated",
+                   "DeliveryTimedOut", "ExecutionTimedOut"})
+NOT_YET_KNOWN = "InvalidInstanceId"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    instance_id: str
+    status: str            # Pending, InProgress, Delayed, Success, Failed, TimedOut, ...
+    code: int = -1
+    output: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "Success"
+
+    @property
+    def verdict(self) -> str:
+        """The last line the script printed (its verdict), or the status when none."""
+        lines = [line for line in self.output.splitlines() if line.strip()]
+        return lines[-1].strip() if lines else self.status
+
+
+def send(ssm, instance_ids: list[str], script: str, comment: str,
+         timeout_seconds: int = 300) -> str | None:
+    """Run `script` with bash on every instance: the command id, or None when SSM does not
+    take commands for one of them yet (InvalidInstanceId: try again shortly)."""
+    try:
+        reply = call(ssm.send_command, InstanceIds=list(instance_ids), DocumentName=DOCUMENT,
+                     Comment=comment[:100], TimeoutSeconds=max(30, timeout_seconds),
+                     Parameters={"commands": script.splitlines(),
+                                 "executionTimeout": [str(timeout_seconds)]})
+    except CloudError as e:
+        if e.code == NOT_YET_KNOWN:
+            return None
+        raise
+    return reply["Command"]["CommandId"]
+
+
+def outcomes(ssm, command_id: str, instance_ids: list[str]) -> dict[str, Outcome]:
+    """Each instance's outcome of the command (Pending for one not listed yet)."""
+    pages = ssm.get_paginator("list_command_invocations").paginate(
+        CommandId=command_id, Details=True)
+    rows = call(lambda: [r for p in pages for r in p["CommandInvocations"]])
+    found = {}
+    for row in rows:
+        plugin = (row.get("CommandPlugins") or [{}])[0]
+        found[row["InstanceId"]] = Outcome(row["InstanceId"], row.get("Status", "Pending"),
+                                           int(plugin.get("ResponseCode", -1)),
+                                           plugin.get("Output", ""))
+    return {i: found.get(i, Outcome(i, "Pending")) for i in instance_ids}

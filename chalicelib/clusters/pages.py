@@ -1,0 +1,145 @@
+"""The Clusters page of the console: the workspace's clusters with their status, the Create
+Cluster form with the manual's fields (Show Advanced: SSH public key, "Add your IP"), DETAILS
+per cluster (uuid, node addresses, core count, hostfile, the task and its details), and remove.
+Everything goes through the same commands and shapes as the SDK's routes, so a page can accept
+nothing the API would refuse."""
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from chalice import Blueprint
+
+from ..api.http import ApiError
+from ..api.shapes import render_task
+from ..identity.page_access import signed_in_page
+from ..kernel.errors import DomainError
+from ..kernel.regions import REGIONS
+from ..web import pages
+from ..web.pages import SIGNED_IN_FORM, PageError, checked_form, redirect, render
+from ..workspaces import catalog
+from ..workspaces import commands as workspaces
+from ..workspaces.machine import Workspace, WorkspaceStatus
+from . import commands, shapes
+
+bp = Blueprint(__name__)
+pages.offer("/clusters")
+# The manual's "Cluster auto shutdown" choices, in minutes (0: never).
+IDLE_CHOICES = ((0, "Never"), (30, "30 minutes"), (60, "1 hour"), (120, "2 hours"),
+                (480, "8 hours"), (1440, "1 day"))
+_LIST = shapes.parse_list({"size": ["1000"], "status": sorted(shapes.LIVE_STATUSES)})
+_SPLIT = re.compile(r"[\s,]+")
+
+
+def _workspace(org, wanted: str | None) -> tuple[Workspace | None, list[Workspace]]:
+    live = workspaces.live(org.uuid)
+    chosen = next((w for w in live if w.uuid == wanted), None) if wanted else None
+    if chosen is None and live:
+        chosen = next((w for w in live if w.status == WorkspaceStatus.READY), live[0])
+    return chosen, live
+
+
+def _catalog(ws: Workspace | None) -> tuple[list, list, str | None]:
+    """(instance types, Bodo versions, why the lists are empty): the manual's notes say why a
+    dropdown would not populate; the page says it in words."""
+    if ws is None or ws.status != WorkspaceStatus.READY:
+        return [], [], None
+    try:
+        return catalog.instance_type_list(ws), catalog.bodo_versions(ws), None
+    except DomainError as e:
+        return [], [], e.message
+
+
+def _page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
+    ws, live = _workspace(org, ws_uuid)
+    clusters = commands.list_page(ws.uuid, _LIST)[0] if ws else []
+    types, versions, catalog_problem = _catalog(ws)
+    return render(request, "clusters.html", status=status, user=user, org=org, workspace=ws,
+                  workspaces=live, clusters=[(c, shapes.render(c), render_task(c.task))
+                                             for c in clusters],
+                  types=types, versions=versions, catalog_problem=catalog_problem,
+                  idle_choices=IDLE_CHOICES, regions=REGIONS, values=extra.pop("values", {}),
+                  **extra)
+
+
+@bp.route("/clusters", methods=["GET"])
+@signed_in_page(bp)
+def clusters_page(user, org):
+    params = bp.current_request.query_params or {}
+    return _page(bp.current_request, user, org, params.get("workspace"))
+
+
+def _source_ip(request) -> str | None:
+    ip = (request.context or {}).get("identity", {}).get("sourceIp")
+    try:
+        return str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None
+
+
+def _number(data: dict, field: str):
+    text = data.get(field, "").strip()
+    return int(text) if text.isdigit() else (text or None)
+
+
+def create_body(data: dict) -> dict:
+    """The form as the SDK's create body: the same validation then applies to both."""
+    ips = [ip for ip in _SPLIT.split(data.get("allowedIps", "")) if ip]
+    return {"name": data.get("name", "").strip(), "instanceType": data.get("instanceType", ""),
+            "workersQuantity": _number(data, "workersQuantity"),
+            "bodoVersion": data.get("bodoVersion") or None,
+            "acceleratedNetworking": data.get("acceleratedNetworking") == "on",
+            "autoStop": _number(data, "autoStop"), "autoPause": _number(data, "autoPause"),
+            "description": data.get("description", ""),
+            "sshPublicKey": data.get("sshPublicKey", "").strip() or None,
+            "allowedIps": ips}
+
+
+@bp.route("/clusters/create", methods=["POST"], content_types=SIGNED_IN_FORM)
+@signed_in_page(bp)
+def create_cluster(user, org):
+    request = bp.current_request
+    data = checked_form(request)
+    ws, _ = _workspace(org, data.get("workspace"))
+    if ws is None:
+        raise PageError(409, "No workspace", "Create a workspace first: a cluster lives in "
+                        "one.", ("/clusters", "Back to Clusters"))
+    if data.get("action") == "add-ip":   # "Add your IP": the form again, with the address
+        ip = _source_ip(request)
+        listed = data.get("allowedIps", "").strip()
+        if ip and ip not in _SPLIT.split(listed):
+            data["allowedIps"] = f"{listed}, {ip}" if listed else ip
+        return _page(request, user, org, ws.uuid, values=data, show_create=True,
+                     notice=None if ip else "Your address could not be read from the request.")
+    try:
+        created = commands.create(ws, shapes.parse_create(ws, create_body(data)))
+    except ApiError as e:
+        return _page(request, user, org, ws.uuid, status=e.status, error=e.message,
+                     values=data, show_create=True)
+    except DomainError as e:
+        return _page(request, user, org, ws.uuid, status=409, error=e.message, values=data,
+                     show_create=True)
+    return redirect(f"/clusters?workspace={ws.uuid}#cluster-{created.uuid}")
+
+
+def _act(user, org, cluster_uuid: str, act, done: str):
+    request = bp.current_request
+    data = checked_form(request)
+    ws, _ = _workspace(org, data.get("workspace"))
+    if ws is None or ws.uuid != data.get("workspace"):
+        raise PageError(404, "No such workspace", "The workspace of that cluster is gone.",
+                        ("/clusters", "Back to Clusters"))
+    try:
+        found = act(ws.uuid, cluster_uuid)
+    except DomainError as e:
+        return _page(request, user, org, ws.uuid, status=409, error=e.message)
+    if found is None:
+        return _page(request, user, org, ws.uuid, status=404,
+                     error=f"There is no cluster {cluster_uuid} in workspace {ws.name}.")
+    return _page(request, user, org, ws.uuid, notice=f"{found.spec.name}: {done}")
+
+
+@bp.route("/clusters/{cluster_uuid}/remove", methods=["POST"], content_types=SIGNED_IN_FORM)
+@signed_in_page(bp)
+def remove_cluster(user, org, cluster_uuid):
+    return _act(user, org, cluster_uuid, commands.remove, "removal requested")

@@ -30,6 +30,8 @@ class LaunchSpec:
     instance_profile_arn: str | None = None   # the organization's node profile (SSM, EFS)
     file_system_id: str | None = None         # the organization's EFS, mounted at /shared
     public_ip: bool = False                   # only with an SSH key and allowed addresses
+    node_key_parameter: str | None = None     # the cluster's own SSH key, for MPI between nodes
+    region: str | None = None
 
 
 def resource_name(cluster_uuid: str) -> str:
@@ -54,20 +56,37 @@ def ensure_placement_group(ec2, cluster_uuid: str, tags: dict) -> str:
 
 
 def ensure_access_group(ec2, cluster_uuid: str, vpc_id: str, cidrs: list[str], tags: dict) -> str:
-    """The cluster's own security group: SSH (22/tcp) from the user's allowed addresses."""
+    """The cluster's own security group: SSH (22/tcp) from the user's allowed addresses, one
+    rule each. Converged: a group an interrupted attempt made gets the rules it lacks."""
     name = resource_name(cluster_uuid)
     found = call(ec2.describe_security_groups, Filters=[
         {"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc_id]}])
     if found["SecurityGroups"]:
-        return found["SecurityGroups"][0]["GroupId"]
-    group_id = call(ec2.create_security_group, GroupName=name, VpcId=vpc_id,
-                    Description="Corral cluster: SSH from the addresses its owner allowed",
-                    TagSpecifications=[t.spec("security-group", tags)])["GroupId"]
-    v4 = [{"CidrIp": c} for c in cidrs if ":" not in c]
-    v6 = [{"CidrIpv6": c} for c in cidrs if ":" in c]
-    call(ec2.authorize_security_group_ingress, GroupId=group_id, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": v4, "Ipv6Ranges": v6}])
-    return group_id
+        group = found["SecurityGroups"][0]
+    else:
+        group_id = call(ec2.create_security_group, GroupName=name, VpcId=vpc_id,
+                        Description="Corral cluster: SSH from the addresses its owner allowed",
+                        TagSpecifications=[t.spec("security-group", tags)])["GroupId"]
+        group = {"GroupId": group_id, "IpPermissions": []}
+    missing = sorted(set(cidrs) - ssh_sources(group))
+    if missing:
+        try:
+            call(ec2.authorize_security_group_ingress, GroupId=group["GroupId"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                 "IpRanges": [{"CidrIp": c} for c in missing if ":" not in c],
+                 "Ipv6Ranges": [{"CidrIpv6": c} for c in missing if ":" in c]}])
+        except CloudError as e:
+            if e.code != "InvalidPermission.Duplicate":   # a racing attempt added them
+                raise
+    return group["GroupId"]
+
+
+def ssh_sources(group: dict) -> set[str]:
+    """The addresses a security group (as DescribeSecurityGroups gives it) lets in on 22/tcp."""
+    return {r.get("CidrIp") or r.get("CidrIpv6")
+            for p in group.get("IpPermissions", [])
+            if p.get("IpProtocol") == "tcp" and p.get("FromPort") == 22 and p.get("ToPort") == 22
+            for r in (*p.get("IpRanges", []), *p.get("Ipv6Ranges", []))}
 
 
 def ensure_launch_template(ec2, spec: LaunchSpec) -> str:
@@ -117,9 +136,12 @@ def template_data(spec: LaunchSpec) -> dict:
 def user_data(spec: LaunchSpec) -> str:
     """Boot script: the node learns its cluster, mounts the organization's EFS at /shared
     (amazon-efs-utils over TLS, kept in fstab for restarts; the mount target's DNS name may
-    take a minute to resolve after it is made, hence the retries), and installs the user's
-    SSH key for `bodo` when one was given."""
-    lines = ["#!/bin/bash", "set -euo pipefail", f"echo {spec.cluster_uuid} > /etc/corral-cluster"]
+    take a minute to resolve after it is made, hence the retries), installs the cluster's own
+    SSH key for root and `bodo` (MPI reaches the other nodes over SSH; the node role may need
+    a moment after the profile is made, hence the retries), and the user's SSH key for `bodo`
+    when one was given."""
+    lines = ["#!/bin/bash", "set -euo pipefail", f"echo {spec.cluster_uuid} > /etc/corral-cluster",
+             "id bodo >/dev/null 2>&1 || useradd -m bodo"]
     if spec.file_system_id:
         fs = spec.file_system_id
         lines += ["command -v mount.efs >/dev/null 2>&1 || yum install -y amazon-efs-utils",
@@ -130,10 +152,23 @@ def user_data(spec: LaunchSpec) -> str:
                   f"  mountpoint -q /shared || mount -t efs -o tls {fs}:/ /shared && break",
                   "  sleep 10", "done",
                   "mountpoint -q /shared", "chmod 1777 /shared"]
+    if spec.node_key_parameter:
+        lines += ["for attempt in $(seq 30); do",
+                  f"  key=$(aws ssm get-parameter --region {spec.region} --with-decryption "
+                  f"--name {spec.node_key_parameter} --query Parameter.Value --output text) "
+                  "&& break", "  sleep 10", "done",
+                  "for home in /root /home/bodo; do",
+                  "  install -d -m 700 \"$home/.ssh\"",
+                  "  printf '%s\\n' \"$key\" > \"$home/.ssh/id_ed25519\"",
+                  "  chmod 600 \"$home/.ssh/id_ed25519\"",
+                  "  ssh-keygen -y -f \"$home/.ssh/id_ed25519\" >> \"$home/.ssh/authorized_keys\"",
+                  "done",
+                  "chown -R bodo:bodo /home/bodo/.ssh",
+                  "printf 'Host *\\n  StrictHostKeyChecking no\\n  UserKnownHostsFile /dev/null\\n' "
+                  "> /etc/ssh/ssh_config.d/corral-cluster.conf"]
     if spec.ssh_public_key:
         key = spec.ssh_public_key.replace("'", "")
-        lines += ["id bodo >/dev/null 2>&1 || useradd -m bodo",
-                  "install -d -m 700 -o bodo -g bodo /home/bodo/.ssh",
+        lines += ["install -d -m 700 -o bodo -g bodo /home/bodo/.ssh",
                   f"echo '{key}' >> /home/bodo/.ssh/authorized_keys",
                   "chown bodo:bodo /home/bodo/.ssh/authorized_keys",
                   "chmod 600 /home/bodo/.ssh/authorized_keys"]

@@ -117,6 +117,7 @@ NEEDS: dict[str, Need] = {
         "DeleteLaunchTemplate": ("launch-template",),
         "DeletePlacementGroup": ("placement-group",), "DeleteFleets": ("fleet",),
         "StartInstances": ("instance",), "StopInstances": ("instance",),
+        "ModifyInstanceAttribute": ("instance",),   # a new instance type, while stopped
         "TerminateInstances": ("instance",), "DeleteVolume": ("volume",),
     }.items()},
     # ---- the node role and its instance profile ----

@@ -95,9 +95,24 @@ class ClusterRequested:
 
 @event
 class NetworkReady:
+    """The organization network the cluster launches in; `network` is its whole dict (the
+    subnets of every zone, EFS, node profile, secrets prefix), as a workspace carries it."""
     vpc_id: str
     subnet_id: str
     security_group_id: str
+    at: float
+    network: dict | None = None
+
+
+@event
+class NodeKeyStored:
+    """The cluster's own SSH key (node_key.py) is in Parameter Store as `name`."""
+    name: str
+    at: float
+
+
+@event
+class NodeKeyDeleted:
     at: float
 
 
@@ -332,6 +347,7 @@ TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     # The first step is the network's, or the access group's or placement group's when the
     # cluster starts from its workspace's network: whichever comes first starts the creation.
     **{(s, AccessGroupReady): S.INPROGRESS for s in LAUNCHING},
+    **{(s, NodeKeyStored): S.INPROGRESS for s in LAUNCHING},
     **{(s, PlacementGroupReady): S.INPROGRESS for s in LAUNCHING},
     (S.INPROGRESS, LaunchTemplateReady): S.INPROGRESS,
     (S.INPROGRESS, FleetLaunched): S.INPROGRESS,
@@ -342,12 +358,14 @@ TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     **{(s, LaunchFailed): S.FAILED for s in LAUNCHING},
     **{(s, RemovalRequested): S.TERMINATING for s in REMOVABLE},
     **{(s, late): s for s in TEARING_DOWN
-       for late in (AccessGroupReady, PlacementGroupReady, LaunchTemplateReady, FleetLaunched)},
+       for late in (NodeKeyStored, AccessGroupReady, PlacementGroupReady, LaunchTemplateReady,
+                    FleetLaunched)},
     **{(s, InstancesTerminating): s for s in TEARING_DOWN},
     **{(s, InstancesTerminated): s for s in TEARING_DOWN},
     **{(s, LaunchTemplateDeleted): s for s in TEARING_DOWN},
     **{(s, PlacementGroupDeleted): s for s in TEARING_DOWN},
     **{(s, AccessGroupDeleted): s for s in TEARING_DOWN},
+    **{(s, NodeKeyDeleted): s for s in TEARING_DOWN},
     (S.TERMINATING, ClusterRemoved): S.TERMINATED,
     # A retried step started the creation too, or keeps the status it happens in.
     **{(s, StepRetrying): S.INPROGRESS for s in LAUNCHING},
@@ -394,6 +412,7 @@ class Step(str, Enum):
     """The side effect a cluster waits for; derived from state, never stored."""
 
     ENSURE_NETWORK = "ENSURE_NETWORK"
+    ENSURE_NODE_KEY = "ENSURE_NODE_KEY"
     ENSURE_ACCESS_GROUP = "ENSURE_ACCESS_GROUP"
     ENSURE_PLACEMENT_GROUP = "ENSURE_PLACEMENT_GROUP"
     ENSURE_LAUNCH_TEMPLATE = "ENSURE_LAUNCH_TEMPLATE"
@@ -406,6 +425,7 @@ class Step(str, Enum):
     DELETE_LAUNCH_TEMPLATE = "DELETE_LAUNCH_TEMPLATE"
     DELETE_PLACEMENT_GROUP = "DELETE_PLACEMENT_GROUP"
     DELETE_ACCESS_GROUP = "DELETE_ACCESS_GROUP"
+    DELETE_NODE_KEY = "DELETE_NODE_KEY"
     FINISH_REMOVAL = "FINISH_REMOVAL"
     # the cluster's life once it runs
     STOP_INSTANCES = "STOP_INSTANCES"
@@ -458,6 +478,7 @@ class Cluster(CarriesTasks):
     updated_at: float
     in_state_since: float
     network: dict | None = None
+    node_key: str | None = None            # the parameter holding the cluster's own SSH key
     access_group_id: str | None = None
     placement_group: str | None = None
     launch_template_id: str | None = None
@@ -512,9 +533,17 @@ def _apply(s: Cluster, e: Any) -> Cluster:
             TaskMove.PROGRESS, f"Retrying {e.step.lower().replace('_', ' ')} shortly: {e.reason}",
             at)
     if isinstance(e, NetworkReady):
-        net = {"vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
+        net = dict(e.network) if e.network else {
+            "vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
         return replace(s, network=net).with_task(
             TaskMove.PROGRESS, f"Network ready: {e.vpc_id}, subnet {e.subnet_id}", at)
+    if isinstance(e, NodeKeyStored):
+        return replace(s, node_key=e.name).with_task(
+            TaskMove.PROGRESS, f"The nodes' SSH key for MPI stored in Parameter Store as {e.name}",
+            at)
+    if isinstance(e, NodeKeyDeleted):
+        return replace(s, node_key=None).with_task(
+            TaskMove.PROGRESS, "The nodes' SSH key deleted", at)
     if isinstance(e, AccessGroupReady):
         return replace(s, access_group_id=e.group_id).with_task(
             TaskMove.PROGRESS, f"Security group {e.group_id} lets SSH in from "
@@ -594,7 +623,9 @@ def next_step(s: Cluster) -> Step | None:
     if s.status in LAUNCHING:
         if s.network is None:
             return Step.ENSURE_NETWORK
-        if s.spec.allowed_ips and s.access_group_id is None:
+        if s.node_key is None and s.instances == Instances.NONE:   # the nodes read it at boot
+            return Step.ENSURE_NODE_KEY
+        if ssh_open(s) and s.access_group_id is None:
             return Step.ENSURE_ACCESS_GROUP
         if s.placement_group is None:
             return Step.ENSURE_PLACEMENT_GROUP
@@ -623,9 +654,17 @@ def next_step(s: Cluster) -> Step | None:
             return Step.DELETE_PLACEMENT_GROUP
         if s.access_group_id is not None:
             return Step.DELETE_ACCESS_GROUP
+        if s.node_key is not None:
+            return Step.DELETE_NODE_KEY
         if s.status == S.TERMINATING:
             return Step.FINISH_REMOVAL
     return None
+
+
+def ssh_open(s: Cluster) -> bool:
+    """Port 22 opens, to the allowed addresses only, when the user can log in: a key given.
+    Allowed addresses without a key open nothing."""
+    return bool(s.spec.ssh_public_key and s.spec.allowed_ips)
 
 
 def is_settled(s: Cluster) -> bool:

@@ -3,7 +3,7 @@ that say what happened (or Wait when there is nothing new yet). A lasting AWS er
 launch fails it (machine.launch_failed); during a teardown it is retried and said."""
 from __future__ import annotations
 
-from ..cloud import fleet, instances, ssm
+from ..cloud import fleet, instances, org_secrets, ssm
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
@@ -12,7 +12,7 @@ from ..linking.links import link_for
 from ..org_network import commands as org_network
 from ..org_network import machine as org_net
 from . import machine as c
-from . import mpi_checks, schedule
+from . import mpi_checks, node_key, schedule
 from .machine import Cluster, Step
 
 
@@ -35,13 +35,13 @@ def launch_spec(s: Cluster) -> fleet.LaunchSpec:
         ssh_public_key=s.spec.ssh_public_key,
         instance_profile_arn=s.network.get("instance_profile_arn"),
         file_system_id=s.network.get("file_system_id"),
-        public_ip=public_ip(s))
+        public_ip=public_ip(s), node_key_parameter=s.node_key, region=s.spec.region)
 
 
 def public_ip(s: Cluster) -> bool:
     """Nodes are reachable from outside only when the user can and may log in: a key and
     addresses to let in. Otherwise they sit in a private subnet, out through the NAT."""
-    return bool(s.spec.ssh_public_key and s.spec.allowed_ips)
+    return c.ssh_open(s)
 
 
 def subnet_of(network: dict, public: bool = False) -> str:
@@ -67,7 +67,15 @@ def _ensure_network(s: Cluster, now: float):
     ready = org_net.network(net)
     if ready is None:
         return Wait(60, f"organization network is {net.status.value}")
-    return [c.NetworkReady(ready["vpc_id"], subnet_of(ready), ready["security_group_id"], now)]
+    return [c.NetworkReady(ready["vpc_id"], subnet_of(ready), ready["security_group_id"], now,
+                           network=dict(ready))]
+
+
+def _ensure_node_key(s: Cluster, now: float) -> list:
+    name = node_key.parameter_name(s)
+    org_secrets.put(_client(s, "ssm"), name, node_key.new_private_key(), cluster_tags(s),
+                    f"Corral cluster {s.uuid}: the SSH key its nodes trust for MPI")
+    return [c.NodeKeyStored(name, now)]
 
 
 def _ensure_access_group(s: Cluster, now: float) -> list:
@@ -179,6 +187,11 @@ def _delete_access_group(s: Cluster, now: float) -> list:
     return [c.AccessGroupDeleted(now)]
 
 
+def _delete_node_key(s: Cluster, now: float) -> list:
+    org_secrets.delete(_client(s, "ssm"), s.node_key)
+    return [c.NodeKeyDeleted(now)]
+
+
 def _finish_removal(s: Cluster, now: float) -> list:
     return [c.ClusterRemoved(now)]
 
@@ -240,6 +253,7 @@ def _check_idle(s: Cluster, now: float):
 
 run = runner({
     Step.ENSURE_NETWORK: _ensure_network,
+    Step.ENSURE_NODE_KEY: _ensure_node_key,
     Step.ENSURE_ACCESS_GROUP: _ensure_access_group,
     Step.ENSURE_PLACEMENT_GROUP: _ensure_placement_group,
     Step.ENSURE_LAUNCH_TEMPLATE: _ensure_launch_template,
@@ -252,6 +266,7 @@ run = runner({
     Step.DELETE_LAUNCH_TEMPLATE: _delete_launch_template,
     Step.DELETE_PLACEMENT_GROUP: _delete_placement_group,
     Step.DELETE_ACCESS_GROUP: _delete_access_group,
+    Step.DELETE_NODE_KEY: _delete_node_key,
     Step.FINISH_REMOVAL: _finish_removal,
     Step.STOP_INSTANCES: _stop_instances,
     Step.AWAIT_STOPPED: _await_stopped,

@@ -28,6 +28,7 @@ role; pagination by ``MaxItems``/``Marker`` over the results, as AWS does.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from typing import Any
@@ -66,8 +67,15 @@ def _document(text: Any) -> dict[str, Any]:
 
 def _like(value: str, pattern: str, case: bool = True) -> bool:
     """IAM wildcards: ``*`` any run of characters, ``?`` one character, nothing else special."""
+    return _wildcard(pattern, case).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _wildcard(pattern: str, case: bool) -> re.Pattern:
+    """A policy pattern as a regular expression, compiled once (a simulation matches the same
+    few hundred patterns thousands of times)."""
     expression = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(expression, value, 0 if case else re.IGNORECASE | re.DOTALL) is not None
+    return re.compile(expression, re.DOTALL if case else re.IGNORECASE | re.DOTALL)
 
 
 def _substitute(pattern: str, context: Context) -> str | None:

@@ -42,4 +42,13 @@ def test_user_data_mounts_efs_and_installs_the_key_for_bodo():
     assert "/home/bodo/.ssh/authorized_keys" in script and "ssh-ed25519 AAAA me" in script
     bare = base64.b64decode(fleet.template_data(
         _spec(file_system_id=None))["UserData"]).decode()
-    assert "mount" not in bare and "bodo" not in bare
+    assert "mount" not in bare and "authorized_keys" not in bare
+
+
+def test_user_data_installs_the_clusters_own_key_for_root_and_bodo():
+    script = base64.b64decode(fleet.template_data(_spec(
+        node_key_parameter="/corral/o/clusters/c1/ssh-key", region="us-east-2"))["UserData"]).decode()
+    assert ("aws ssm get-parameter --region us-east-2 --with-decryption "
+            "--name /corral/o/clusters/c1/ssh-key") in script
+    assert "for home in /root /home/bodo" in script and "ssh-keygen -y" in script
+    assert "StrictHostKeyChecking no" in script

@@ -25,6 +25,8 @@ def requested(at=0.0):
 EVENT_POOL = [
     lambda at: c.NetworkReady("vpc-1", "subnet-1", "sg-1", at),
     lambda at: c.AccessGroupReady("sg-2", at),
+    lambda at: c.NodeKeyStored("/corral/o/clusters/c/ssh-key", at),
+    lambda at: c.NodeKeyDeleted(at),
     lambda at: c.AccessGroupDeleted(at),
     lambda at: c.PlacementGroupReady("pg", at),
     lambda at: c.LaunchTemplateReady("lt-1", at),
@@ -68,6 +70,7 @@ def run_happy_path():
             break
         events = {
             Step.ENSURE_NETWORK: lambda: c.NetworkReady("vpc-1", "subnet-1", "sg-1", t),
+            Step.ENSURE_NODE_KEY: lambda: c.NodeKeyStored("/corral/o/clusters/c/ssh-key", t),
             Step.ENSURE_PLACEMENT_GROUP: lambda: c.PlacementGroupReady("pg", t),
             Step.ENSURE_LAUNCH_TEMPLATE: lambda: c.LaunchTemplateReady("lt-1", t),
             Step.LAUNCH_FLEET: lambda: c.FleetLaunched(("i-1", "i-2"), t),
@@ -88,8 +91,9 @@ def test_creation_goes_new_inprogress_running_and_finishes_its_task():
     state, seen = run_happy_path()
     assert [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]] == [S.NEW, S.INPROGRESS, S.RUNNING]
     assert state.task.status == TaskStatus.FINISHED
-    # network, placement group, template, fleet, nodes, the three MPI checks, MPI-ready
-    assert len(state.task.details) == 9
+    # network, node key, placement group, template, fleet, nodes, the three MPI checks,
+    # MPI-ready
+    assert len(state.task.details) == 10
     assert state.mpi_checks == c.MPI_CHECKS and state.hostfile == "/shared/.hostfile-x"
     assert c.next_step(state) is None
 
@@ -109,11 +113,12 @@ def test_removal_releases_everything_in_order_then_terminates():
             Step.AWAIT_TERMINATION: lambda: c.InstancesTerminated(t),
             Step.DELETE_LAUNCH_TEMPLATE: lambda: c.LaunchTemplateDeleted(t),
             Step.DELETE_PLACEMENT_GROUP: lambda: c.PlacementGroupDeleted(t),
+            Step.DELETE_NODE_KEY: lambda: c.NodeKeyDeleted(t),
             Step.FINISH_REMOVAL: lambda: c.ClusterRemoved(t),
         }[step]()
         state = c.evolve(state, event)
     assert order == [Step.TERMINATE_INSTANCES, Step.AWAIT_TERMINATION, Step.DELETE_LAUNCH_TEMPLATE,
-                     Step.DELETE_PLACEMENT_GROUP, Step.FINISH_REMOVAL]
+                     Step.DELETE_PLACEMENT_GROUP, Step.DELETE_NODE_KEY, Step.FINISH_REMOVAL]
     assert state.status == S.TERMINATED and state.task.status == TaskStatus.FINISHED
     assert c.is_settled(state)
 
@@ -141,8 +146,8 @@ def test_removal_during_creation_cancels_the_creation_task():
 def test_a_cluster_started_from_its_workspaces_network_skips_the_network_step():
     net = {"vpc_id": "vpc-1", "subnet_id": "subnet-1", "security_group_id": "sg-1"}
     state = c.evolve(None, c.decide_create(CID, WS, ORG, SPEC, "t1", 0.0, network=net)[0])
-    assert state.network == net and c.next_step(state) == Step.ENSURE_PLACEMENT_GROUP
-    state = c.evolve(state, c.PlacementGroupReady("pg", 1))
+    assert state.network == net and c.next_step(state) == Step.ENSURE_NODE_KEY
+    state = c.evolve(state, c.NodeKeyStored("/corral/o/clusters/c/ssh-key", 1))
     assert state.status == S.INPROGRESS and state.task.status == TaskStatus.INPROGRESS
 
 

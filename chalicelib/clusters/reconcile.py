@@ -15,7 +15,7 @@ is left (terminated), its interfaces, addresses, launch template and placement g
 security group once no interface holds it. A crash in a pass loses nothing: the next one finds
 what is left by tag and goes on. Resources younger than GRACE_SECONDS are left alone (a
 cluster being created may not have recorded them yet); where AWS gives no creation time, the
-first pass that saw a resource stands for it.
+first pass that saw anything of the cluster stands for it.
 """
 from __future__ import annotations
 
@@ -78,8 +78,8 @@ class ReconcilerArmed:
 @event
 class PassCompleted:
     """One pass: `removed`, a line per resource removed (or that could not be) and why;
-    `first_seen`, resource id -> when a pass first saw it (for those AWS gives no creation
-    time); `more`, whether something is left for a pass soon (the next layer, a backlog)."""
+    `first_seen`, cluster uuid -> how old its resources are known to be (the
+    oldest creation time AWS gave, or the first pass that saw any of them); `more`, whether something is left for a pass soon (the next layer, a backlog)."""
     task_uuid: str
     removed: tuple[str, ...]
     first_seen: dict
@@ -167,7 +167,7 @@ def not_before(s: Reconciler) -> float | None:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a pass removes (resource, why), what it has seen first (id -> time), and whether
+    """What a pass removes (resource, why), how old each orphaned cluster is (uuid -> time), and whether
     something is left for a pass soon."""
     remove: tuple[tuple[Any, str], ...]
     first_seen: dict
@@ -179,7 +179,7 @@ def plan(found: Iterable[Any], owners: dict[str, str | None], first_seen: dict, 
     """Decide a pass. `found`: resources with kind, id, cluster_uuid, created_at, state (as
     cloud/orphans.Tagged); `owners`: cluster uuid -> its status ("TERMINATED", another
     status, or None when the platform has no such cluster); a cluster missing from `owners`
-    is never touched. `first_seen`: what earlier passes saw first."""
+    is never touched. `first_seen`: what earlier passes knew of each cluster's age."""
     by_cluster: dict[str, list[Any]] = {}
     for r in found:
         by_cluster.setdefault(r.cluster_uuid, []).append(r)
@@ -187,11 +187,11 @@ def plan(found: Iterable[Any], owners: dict[str, str | None], first_seen: dict, 
     for cluster, resources in sorted(by_cluster.items()):
         if cluster not in owners or owners[cluster] not in (None, "TERMINATED"):
             continue   # a live cluster (or one not looked up): its own machine owns it
-        for r in resources:
-            if r.created_at is None:
-                seen[r.id] = first_seen.get(r.id, now)
-        oldest = min(r.created_at if r.created_at is not None else seen[r.id]
-                     for r in resources)
+        # The cluster's age: its oldest resource's creation time where AWS gives one, or the
+        # first pass that saw anything of it (kept as its layers go, resource by resource).
+        oldest = min([first_seen.get(cluster, now)] + [
+            r.created_at for r in resources if r.created_at is not None])
+        seen[cluster] = oldest
         if now - oldest < grace:   # the next pass (after the grace) looks again
             continue
         if acted >= limit:

@@ -117,6 +117,7 @@ NEEDS: dict[str, Need] = {
         "DeleteLaunchTemplate": ("launch-template",),
         "DeletePlacementGroup": ("placement-group",), "DeleteFleets": ("fleet",),
         "StartInstances": ("instance",), "StopInstances": ("instance",),
+        "ModifyInstanceAttribute": ("instance",),   # a new type while stopped (upgrade)
         "TerminateInstances": ("instance",), "DeleteVolume": ("volume",),
     }.items()},
     # ---- the node role and its instance profile ----

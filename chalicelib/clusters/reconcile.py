@@ -202,7 +202,10 @@ def plan(found: Iterable[Any], owners: dict[str, str | None], first_seen: dict, 
                else f"cluster {cluster} is unknown to the platform")
         layer = _layer(resources)
         remove += [(r, why) for r in layer]
-        more = more or len(layer) < len(resources) or any(r.kind == INSTANCE for r in layer)
+        # Soon again while instances shut down, or when this layer opens the next; an
+        # interface held by something else waits for the hourly pass, not a minute loop.
+        more = (more or any(r.kind == INSTANCE for r in resources)
+                or bool(layer) and len(layer) < len(resources))
     return Plan(tuple(remove), seen, more)
 
 

@@ -55,8 +55,8 @@ def _pass(s: Reconciler, now: float):
     lines = tuple(r.said(res, why, failed.get(res.id)) for res, why in decided.remove)
     for line in lines:
         log.warning("reconciler %s %s: %s", s.organization_uuid, s.region, line)
-    events: list = [r.PassCompleted(new_uuid(), lines, decided.first_seen,
-                                    decided.more or bool(failed), now)]
+    # A removal AWS refused is said and left to the next hourly pass (not a minute loop).
+    events: list = [r.PassCompleted(new_uuid(), lines, decided.first_seen, decided.more, now)]
     if not found and not _clusters_live_in(s.organization_uuid, s.region):
         events.append(r.ReconcilerIdle(now))
     return events

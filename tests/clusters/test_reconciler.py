@@ -218,3 +218,21 @@ def test_a_removal_while_the_nodes_boot_leaves_nothing():
         platform.settle()
         assert platform.cluster(created["uuid"])["status"] == "TERMINATED"
         assert_no_orphans(platform)
+
+
+def test_a_crash_in_the_middle_of_a_pass_loses_nothing(platform):
+    _running(platform, "keeper")
+    lost = new_uuid()
+    made = _launch_behind(platform, lost)
+
+    def crash():
+        raise faults.Crash("worker died after TerminateInstances")
+    faults.after("ec2", "TerminateInstances", crash)
+    with pytest.raises(faults.Crash):
+        _next_pass(platform)
+    sessions.forget()                              # a new worker: its clients are unhooked
+    assert _reconciler(platform).passes == 0       # the pass recorded nothing
+    platform.settle()                              # its claim expires: the tick re-drives it
+    assert_no_orphans(platform)
+    details = "\n".join(d for t in _reconcile_tasks(platform) for d in t["details"])
+    assert made["lt"] in details and f"corral-{lost}" in details

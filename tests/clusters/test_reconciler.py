@@ -32,7 +32,8 @@ def _reconciler(platform) -> r.Reconciler:
 
 def _next_pass(platform) -> None:
     """Move the clock to the reconciler's next pass and let everything settle."""
-    due = r.not_before(_reconciler(platform))
+    org = platform.demo.organization.uuid
+    due = aggregates.get(r.KIND, org, r.reconciler_uuid(org, REGION)).due_at   # the due index
     platform.clock.advance(max(0.0, due - platform.clock()) + 1)
     platform.settle()
 
@@ -236,3 +237,18 @@ def test_a_crash_in_the_middle_of_a_pass_loses_nothing(platform):
     assert_no_orphans(platform)
     details = "\n".join(d for t in _reconcile_tasks(platform) for d in t["details"])
     assert made["lt"] in details and f"corral-{lost}" in details
+
+
+def test_a_pass_that_cannot_look_waits_for_the_next_interval(platform):
+    _running(platform, "keeper")
+    lost = new_uuid()
+    made = _launch_behind(platform, lost)
+    faults.fail("ec2", "DescribeInstances", "RequestLimitExceeded", "slow down", times=1)
+    _next_pass(platform)
+    org = platform.demo.organization.uuid
+    row = aggregates.get(r.KIND, org, r.reconciler_uuid(org, REGION))
+    assert load(r.Reconciler, row.state).passes == 0                 # nothing decided
+    assert row.due_at >= platform.clock() + r.INTERVAL_SECONDS - 120   # not every half minute
+    assert any(made["instance"] in o for o in orphans(platform))
+    _next_pass(platform)
+    assert_no_orphans(platform)

@@ -8,6 +8,7 @@ from typing import Callable
 
 from .clusters import commands as cluster_commands
 from .clusters import machine as cluster_machine
+from .clusters import reconcile as reconcile_machine
 from .clusters import schedule as cluster_schedule
 from .cloud import sessions
 from .engine import registry
@@ -28,6 +29,11 @@ from .workspaces import machine as workspace_machine
 def _cluster_steps(step, state):
     from .clusters import steps
     return steps.run(step, state)
+
+
+def _reconciler_steps(step, state):
+    from .clusters import reconciler
+    return reconciler.run(step, state)
 
 
 def _workspace_steps(step, state):
@@ -69,6 +75,8 @@ def _machine(machine: ModuleType, state_class: type, run: Callable,
 MACHINES = (
     _machine(cluster_machine, cluster_machine.Cluster, _cluster_steps,
              failed=cluster_machine.launch_failed, not_before=cluster_schedule.not_before),
+    _machine(reconcile_machine, reconcile_machine.Reconciler, _reconciler_steps,
+             not_before=reconcile_machine.not_before),
     _machine(workspace_machine, workspace_machine.Workspace, _workspace_steps,
              failed=workspace_machine.creation_failed),
     _machine(share_machine, share_machine.ImageShare, _share_steps),

@@ -1,6 +1,11 @@
 """The minute tick (EventBridge schedule): the level-triggered safety net. It re-drives every
 aggregate whose pending step is overdue, so a lost message or a crash between two steps only
-delays work; it never strands a cluster."""
+delays work; it never strands a cluster.
+
+The reconciler (clusters/reconcile.py: what no live cluster owns in each organization's
+account and region) rides on the same re-drive: its passes are due in the engine's due index,
+hourly per organization and region, so a tick costs no AWS call for it until one is due, and
+a tick's work stays bounded by the re-drive's limit whatever the number of organizations."""
 from __future__ import annotations
 
 import logging

@@ -18,6 +18,7 @@ from ..store import aggregates, lists
 from ..workspaces import commands as workspaces
 from ..workspaces.machine import Workspace, WorkspaceStatus
 from . import machine as c
+from . import reconcile
 from .machine import KIND, Cluster, ClusterSpec
 
 
@@ -25,6 +26,7 @@ def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
     """Request a cluster in a READY workspace. The creation is written only if the workspace
     is still READY then (its removal may have begun since it was read)."""
     _require_ready(ws)
+    _watch_region(ws.organization_uuid, spec.region)
     cluster_uuid, task_uuid = new_uuid(), new_uuid()
     events = c.decide_create(cluster_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
                              clock.now(), network=ws.network)
@@ -34,6 +36,13 @@ def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
         now = workspaces.get(ws.organization_uuid, ws.uuid)
         _require_ready(now if now is not None else ws)
         raise DomainError(f"Workspace {ws.name} no longer accepts clusters.") from None
+
+
+def _watch_region(org_uuid: str, region: str) -> None:
+    """Arm the region's reconciler (one read when it watches already) before the cluster's
+    row is written: whatever its launch leaves behind is looked at (reconcile.py)."""
+    engine.execute(reconcile.KIND, org_uuid, reconcile.reconciler_uuid(org_uuid, region),
+                   lambda s: reconcile.decide_arm(s, org_uuid, region, clock.now()))
 
 
 def _require_ready(ws: Workspace) -> None:

@@ -1,6 +1,7 @@
 """The Clusters page of the console: the workspace's clusters with their status, the Create
 Cluster form with the manual's fields (Show Advanced: SSH public key, "Add your IP"), DETAILS
-per cluster (uuid, node addresses, core count, hostfile, the task and its details), and remove.
+per cluster (uuid, node addresses, core count, hostfile, the task and its details), and the
+buttons to pause, resume, stop, restart and remove.
 Everything goes through the same commands and shapes as the SDK's routes, so a page can accept
 nothing the API would refuse."""
 from __future__ import annotations
@@ -21,6 +22,8 @@ from ..workspaces import catalog
 from ..workspaces import commands as workspaces
 from ..workspaces.machine import Workspace, WorkspaceStatus
 from . import commands, shapes
+from .machine import REMOVABLE
+from .machine import ClusterStatus as S
 
 bp = Blueprint(__name__)
 pages.offer("/clusters")
@@ -50,6 +53,14 @@ def _catalog(ws: Workspace | None) -> tuple[list, list, str | None]:
         return [], [], e.message
 
 
+def actions_for(status: str) -> list[tuple[str, str]]:
+    """The buttons a cluster's row offers in its status (the commands decide all the same)."""
+    offered = {S.RUNNING: [("pause", "Pause"), ("stop", "Stop")],
+               S.PAUSED: [("resume", "Resume")], S.STOPPED: [("restart", "Restart")]}
+    status = S(status)
+    return offered.get(status, []) + ([("remove", "Remove")] if status in REMOVABLE else [])
+
+
 def _page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
     ws, live = _workspace(org, ws_uuid)
     clusters = commands.list_page(ws.uuid, _LIST)[0] if ws else []
@@ -59,6 +70,7 @@ def _page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
                                              for c in clusters],
                   types=types, versions=versions, catalog_problem=catalog_problem,
                   idle_choices=IDLE_CHOICES, regions=REGIONS, values=extra.pop("values", {}),
+                  actions_for=actions_for,
                   **extra)
 
 
@@ -122,24 +134,33 @@ def create_cluster(user, org):
     return redirect(f"/clusters?workspace={ws.uuid}#cluster-{created.uuid}")
 
 
-def _act(user, org, cluster_uuid: str, act, done: str):
+# What the buttons of a cluster's row do: the SDK's commands (a state that forbids one is a
+# 409 saying why, as on the API), each recorded as asked by the signed-in user.
+ACTIONS = {"remove": (lambda ws, c, by: commands.remove(ws, c, by=by), "removal requested"),
+           "pause": (commands.pause, "pause requested"),
+           "resume": (commands.resume, "resume requested"),
+           "stop": (commands.stop, "stop requested"),
+           "restart": (commands.restart, "restart requested")}
+
+
+@bp.route("/clusters/{cluster_uuid}/{action}", methods=["POST"], content_types=SIGNED_IN_FORM)
+@signed_in_page(bp)
+def cluster_action(user, org, cluster_uuid, action):
     request = bp.current_request
+    if action not in ACTIONS:
+        raise PageError(404, "No such action", f"A cluster cannot be asked to {action!r}.",
+                        ("/clusters", "Back to Clusters"))
+    act, done = ACTIONS[action]
     data = checked_form(request)
     ws, _ = _workspace(org, data.get("workspace"))
     if ws is None or ws.uuid != data.get("workspace"):
         raise PageError(404, "No such workspace", "The workspace of that cluster is gone.",
                         ("/clusters", "Back to Clusters"))
     try:
-        found = act(ws.uuid, cluster_uuid)
+        found = act(ws.uuid, cluster_uuid, f"user {user.email}")
     except DomainError as e:
         return _page(request, user, org, ws.uuid, status=409, error=e.message)
     if found is None:
         return _page(request, user, org, ws.uuid, status=404,
                      error=f"There is no cluster {cluster_uuid} in workspace {ws.name}.")
     return _page(request, user, org, ws.uuid, notice=f"{found.spec.name}: {done}")
-
-
-@bp.route("/clusters/{cluster_uuid}/remove", methods=["POST"], content_types=SIGNED_IN_FORM)
-@signed_in_page(bp)
-def remove_cluster(user, org, cluster_uuid):
-    return _act(user, org, cluster_uuid, commands.remove, "removal requested")

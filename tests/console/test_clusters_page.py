@@ -1,7 +1,7 @@
 """The console's frame and Clusters page, as a person uses them (in-process, forms with their
 CSRF token): the left bar on every signed-in page, the Onboarding list turning green, a
 workspace made from the page, a cluster created with the manual's fields (Show Advanced, Add
-your IP), its DETAILS, refusals shown on the form, removal."""
+your IP), its DETAILS, refusals shown on the form, pause and resume, removal."""
 from __future__ import annotations
 
 import json
@@ -35,6 +35,18 @@ def _linked(b: Browser) -> dict:
 
 def _onboarding(page: str) -> dict[str, str]:
     return dict(re.findall(r'id="onboarding-(\w+)" class="(\w+)"', page))
+
+
+def _row(page: str, uuid: str) -> str:
+    return page.split(f'id="cluster-{uuid}"', 1)[1].split('class="cluster-details"', 1)[0]
+
+
+def _status(page: str, uuid: str) -> str:
+    return re.search(r'class="status">(\w+)<', _row(page, uuid)).group(1)
+
+
+def _buttons(page: str, uuid: str) -> list[str]:
+    return re.findall(r'<button type="submit" class="(\w+)">', _row(page, uuid))
 
 
 def test_frame_onboarding_and_a_cluster_from_the_page(platform):
@@ -92,8 +104,26 @@ def test_workspace_then_cluster_then_details_then_removal(platform):
     assert "CREATE_CLUSTER <span class=\"task-state\">FINISHED" in details
     assert _onboarding(text(b.get("/")))["cluster"] == "done"
 
+    # Pause, then resume, from the row's buttons: each offered only where the status allows.
+    assert _buttons(page, uuid) == ["pause", "stop", "remove"]
+    reply = b.submit(page, f"/clusters/{uuid}/resume", {"workspace": ws_uuid})
+    assert reply.status_code == 409 and "only a PAUSED cluster can be resumed" in text(reply)
+    reply = b.submit(page, f"/clusters/{uuid}/pause", {"workspace": ws_uuid})
+    assert reply.status_code == 200 and "pause requested" in text(reply)
+    platform.settle()
+    page = text(b.get(f"/clusters?workspace={ws_uuid}"))
+    assert _status(page, uuid) == "PAUSED" and _buttons(page, uuid) == ["resume", "remove"]
+    assert "Pause requested by user ada@example.com" in page
+    reply = b.submit(page, f"/clusters/{uuid}/resume", {"workspace": ws_uuid})
+    assert reply.status_code == 200 and "resume requested" in text(reply)
+    platform.settle()
+    page = text(b.get(f"/clusters?workspace={ws_uuid}"))
+    assert _status(page, uuid) == "RUNNING", page
+    assert b.submit(page, f"/clusters/{uuid}/explode", {"workspace": ws_uuid}).status_code == 404
+
     reply = b.submit(page, f"/clusters/{uuid}/remove", {"workspace": ws_uuid})
     assert reply.status_code == 200 and "removal requested" in text(reply)
+    assert _buttons(text(reply), uuid) == []
     reply = b.submit(page, f"/clusters/{uuid}/remove", {"workspace": ws_uuid})
     assert reply.status_code == 409 and "already being removed" in text(reply)
     platform.settle()

@@ -22,7 +22,7 @@ from chalicelib.linking import links as linking
 from chalicelib.store import queue
 from chalicelib.workspaces import catalog
 
-from . import seed, stack
+from . import seed, snapshot, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
 from .moto_ext import boot_time, install, ssm_commands
 
@@ -31,6 +31,7 @@ SETTLE_HORIZON_SECONDS = 1800
 # How long a read of an SSM command waits for its local process (ssm_commands.configure): the
 # fake clock runs ahead of the real processes, so a quick script must be seen finished.
 COMMAND_READ_GRACE_SECONDS = 30
+JWT_SECRET = "CORRAL_JWT_SECRET"
 
 
 def _share_service_models() -> None:
@@ -60,6 +61,7 @@ class Platform:
         # Start at the wall clock's time: moto stamps what it creates with real times.
         self.clock = clock.FakeClock(start if start is not None else float(int(time.time())))
         self.boot_seconds = boot_seconds
+        self._reuse = start is None   # a platform at a given time is seeded at that time
         self._env: dict[str, str] | None = None
         self._mock = None
         self.state_dir: Path | None = None   # local nodes and /shared folders (ssm_commands)
@@ -68,12 +70,13 @@ class Platform:
     def start(self) -> "Platform":
         _share_service_models()
         self._env = dict(os.environ)
+        seeded = snapshot.reusable(self.boot_seconds) if self._reuse else None
         for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
             os.environ.pop(var, None)
         os.environ.update({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
                            "AWS_ACCESS_KEY_ID": "bootstrap", "AWS_SECRET_ACCESS_KEY": "bootstrap",
                            "CORRAL_PLATFORM_ACCOUNT_ID": PLATFORM_ACCOUNT_ID,
-                           "CORRAL_JWT_SECRET": secrets.token_urlsafe(48),
+                           JWT_SECRET: secrets.token_urlsafe(48),
                            # Links in emails are built from this only, never from the Host.
                            "CORRAL_PUBLIC_URL": "http://127.0.0.1:8000",
                            # Corral launches only its own images: skip moto's 6,000 defaults.
@@ -86,15 +89,10 @@ class Platform:
         boot_time.configure(self.boot_seconds, self.clock)
         self.state_dir = Path(tempfile.mkdtemp(prefix="corral-local-"))
         ssm_commands.configure(self.state_dir, read_grace=COMMAND_READ_GRACE_SECONDS)
-        self.platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
-        self.customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
-        os.environ["AWS_ACCESS_KEY_ID"] = self.platform_creds["aws_access_key_id"]
-        os.environ["AWS_SECRET_ACCESS_KEY"] = self.platform_creds["aws_secret_access_key"]
-        self._forget()
-        clock.set_clock(self.clock)
-        stack.provision(REGION)
-        seed.publish_images(self.platform_creds)
-        self.demo = seed.seed_demo(self.customer_creds, region=REGION)
+        if seeded:
+            self._restore(seeded)
+        else:
+            self._provision_and_seed()
 
         from chalice.test import Client
 
@@ -105,6 +103,36 @@ class Platform:
         self.http = Client(app, stage_name="local").http
         self.pump = Pump()
         return self
+
+    def _provision_and_seed(self) -> None:
+        before = dict(os.environ)
+        self.platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
+        self.customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
+        self._use_platform_creds()
+        clock.set_clock(self.clock)
+        stack.provision(REGION)
+        seed.publish_images(self.platform_creds)
+        self.demo = seed.seed_demo(self.customer_creds, region=REGION)
+        if self._reuse:
+            snapshot.keep(self.boot_seconds, self.clock(), {
+                k: v for k, v in os.environ.items() if before.get(k) != v or k == JWT_SECRET},
+                self.platform_creds, self.customer_creds, self.demo)
+
+    def _restore(self, seeded: "snapshot.Seeded") -> None:
+        """The emulated accounts as the first platform of this process left them once seeded
+        (local/snapshot.py), at this platform's clock (never before the seed's)."""
+        snapshot.restore(seeded)
+        os.environ.update(seeded.env)   # the seed's JWT secret, queue URL, credentials
+        self.platform_creds, self.customer_creds = seeded.platform_creds, seeded.customer_creds
+        self.demo = seeded.demo
+        self._use_platform_creds()
+        self.clock.t = max(self.clock(), seeded.clock)
+        clock.set_clock(self.clock)
+
+    def _use_platform_creds(self) -> None:
+        os.environ["AWS_ACCESS_KEY_ID"] = self.platform_creds["aws_access_key_id"]
+        os.environ["AWS_SECRET_ACCESS_KEY"] = self.platform_creds["aws_secret_access_key"]
+        self._forget()
 
     def stop(self) -> None:
         clock.set_clock(None)

@@ -113,6 +113,8 @@ def test_a_broken_trust_policy_shows_within_minutes_and_heals_at_the_next_check(
 
 def test_a_refused_catalog_call_checks_the_link_at_once(platform):
     assert settings(platform)["link"]["status"] == "OK"
+    assert catalog_reply(platform, "instances").status_code == 200   # credentials assumed
+    assert cached_credentials(platform)
     break_trust(platform)
     # The role was deleted or its sessions revoked: calls with the cached credentials fail.
     faults.fail("ec2", "DescribeImages", "UnauthorizedOperation",

@@ -24,7 +24,7 @@ from chalicelib.workspaces import catalog
 
 from . import seed, snapshot, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
-from .moto_ext import boot_time, install, ssm_commands
+from .moto_ext import boot_time, capacity, install, ssm_commands
 
 REGION = "us-east-1"
 SETTLE_HORIZON_SECONDS = 1800
@@ -137,6 +137,7 @@ class Platform:
     def stop(self) -> None:
         clock.set_clock(None)
         boot_time.configure(0)
+        capacity.reset()
         ssm_commands.configure()
         if self.state_dir is not None:
             shutil.rmtree(self.state_dir, ignore_errors=True)

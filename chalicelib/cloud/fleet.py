@@ -1,5 +1,6 @@
 """A cluster's own EC2 resources: a cluster placement group, a launch template (the node
-profile, EFA, EFS at /shared), an instant EC2 fleet (all or nothing), readiness (every instance
+profile, EFA, EFS at /shared), the pre-flight (a DryRun of the launch in a zone), an
+instant EC2 fleet (all or nothing, in one zone), readiness (every instance
 running and online in SSM; the MPI checks that follow run through cloud/ssm.py), and teardown.
 Every resource is named or tagged after the cluster's uuid, so each call can first look for
 what an earlier, interrupted attempt already made."""
@@ -13,6 +14,11 @@ from . import tags as t
 from .sessions import call
 
 LIVE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]
+# AWS's answers that concern one zone (or the account's quota) rather than the request: the
+# pre-flight records them per zone, and a launch refused with one moves to the next zone.
+ZONE_REFUSALS = frozenset({"InsufficientInstanceCapacity", "InsufficientCapacity",
+                           "Unsupported", "VcpuLimitExceeded", "InstanceLimitExceeded",
+                           "InsufficientHostCapacity"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class LaunchSpec:
     public_ip: bool = False                   # only with an SSH key and allowed addresses
     node_key_parameter: str | None = None     # the cluster's own SSH key, for MPI between nodes
     region: str | None = None
+    zone: str | None = None                   # the zone of `subnet_id`, where it is known
 
 
 def resource_name(cluster_uuid: str) -> str:
@@ -175,29 +182,52 @@ def user_data(spec: LaunchSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cluster_instances(ec2, cluster_uuid: str) -> list[dict]:
-    """The cluster's instances that are not terminated, found by tag."""
+def dry_run(ec2, spec: LaunchSpec) -> str | None:
+    """AWS's answer to the whole launch in `spec`'s subnet, asked with DryRun before anything
+    is made: None if it would launch, else the zone's refusal ("code: message"). The request
+    is the real one (image, type, count, interface, profile, tags), without the placement
+    group, which does not exist yet. Anything else AWS says (a refused permission, an image
+    the account cannot use) is about the request, not the zone: raised."""
+    data = template_data(spec)
+    del data["Placement"]
+    try:
+        call(ec2.run_instances, DryRun=True, MinCount=spec.count, MaxCount=spec.count, **data)
+    except CloudError as e:
+        if e.code == "DryRunOperation":
+            return None
+        if e.code in ZONE_REFUSALS:
+            return f"{e.code}: {e.message}"
+        raise
+    raise CloudError("DryRunIgnored", "EC2 launched instances for a DryRun", transient=False)
+
+
+def cluster_instances(ec2, cluster_uuid: str, states: list[str] = LIVE_STATES) -> list[dict]:
+    """The cluster's instances in these states (by default not terminated), found by tag."""
     pages = ec2.get_paginator("describe_instances").paginate(Filters=t.filters(
-        {t.CLUSTER: cluster_uuid}) + [{"Name": "instance-state-name", "Values": LIVE_STATES}])
+        {t.CLUSTER: cluster_uuid}) + [{"Name": "instance-state-name", "Values": states}])
     return call(lambda: [i for p in pages for r in p["Reservations"] for i in r["Instances"]])
 
 
-def client_token(cluster_uuid: str) -> str:
-    """CreateFleet's idempotency token for the cluster's one launch (at most 64 characters)."""
-    return f"corral-{cluster_uuid}"
+def client_token(cluster_uuid: str, zone: str | None = None) -> str:
+    """CreateFleet's idempotency token for the cluster's one launch in a zone (at most 64
+    characters): a launch retried in the same zone is answered with the first one's fleet; the
+    next zone is a new request."""
+    return f"corral-{cluster_uuid}" + (f"-{zone}" if zone else "")
 
 
 def launch(ec2, spec: LaunchSpec, launch_template_id: str) -> list[str]:
-    """Launch `count` instances in one go, or none: a partial fleet is terminated and the launch
-    fails with AWS's reason (InsufficientInstanceCapacity, an image the account cannot use...)."""
-    existing = cluster_instances(ec2, spec.cluster_uuid)
+    """Launch `count` instances in one go, in the template's zone, or none: a partial fleet is
+    terminated and the launch fails with AWS's reason (InsufficientInstanceCapacity, an image
+    the account cannot use...)."""
+    existing = cluster_instances(ec2, spec.cluster_uuid, ["pending", "running"])
     if existing:  # an earlier attempt got through before its result was recorded
         return sorted(i["InstanceId"] for i in existing)
     # The tag search can miss instances launched seconds ago (EC2 is eventually consistent):
     # the client token, one per cluster, makes AWS answer a repeated launch with the first
     # launch's fleet instead of launching a second one.
     reply = call(
-        ec2.create_fleet, Type="instant", ClientToken=client_token(spec.cluster_uuid),
+        ec2.create_fleet, Type="instant",
+        ClientToken=client_token(spec.cluster_uuid, spec.zone),
         LaunchTemplateConfigs=[{"LaunchTemplateSpecification": {
             "LaunchTemplateId": launch_template_id, "Version": "$Latest"}}],
         TargetCapacitySpecification={"TotalTargetCapacity": spec.count,

@@ -75,19 +75,24 @@ def change_type(ec2, instance_ids: list[str], instance_type: str) -> list[str]:
 
 def upgrade_template(ec2, launch_template_id: str, instance_type: str, image_id: str,
                      marker: str) -> int:
-    """A new version of the launch template with this type and image, made its default;
-    `marker` (the task) names the version, so a retry finds the one it made. The version
-    carries the latest one's whole data, written out (not SourceVersion): what it holds is
-    then what this code read, on AWS as in an emulator."""
+    """A new default version of the launch template with this type and image."""
+    return new_default_version(ec2, launch_template_id, marker, lambda data: {
+        **data, "InstanceType": instance_type, "ImageId": image_id})
+
+
+def new_default_version(ec2, launch_template_id: str, marker: str, change) -> int:
+    """A new version of the launch template, `change(latest data)`, made its default;
+    `marker` names the version, so a retry finds the one it made. The version carries the
+    latest one's whole data, written out (not SourceVersion): what it holds is then what this
+    code read, on AWS as in an emulator."""
     latest = call(ec2.describe_launch_template_versions, LaunchTemplateId=launch_template_id,
                   Versions=["$Latest"])["LaunchTemplateVersions"][0]
     if latest.get("VersionDescription") == marker:
         number = latest["VersionNumber"]
     else:
-        data = {**latest["LaunchTemplateData"], "InstanceType": instance_type,
-                "ImageId": image_id}
         number = call(ec2.create_launch_template_version, LaunchTemplateId=launch_template_id,
-                      VersionDescription=marker, LaunchTemplateData=data,
+                      VersionDescription=marker, LaunchTemplateData=change(
+                          latest["LaunchTemplateData"]),
                       )["LaunchTemplateVersion"]["VersionNumber"]
     call(ec2.modify_launch_template, LaunchTemplateId=launch_template_id,
          DefaultVersion=str(number))

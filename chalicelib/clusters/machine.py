@@ -1,9 +1,10 @@
 """The cluster state machine: a transition table, `evolve` to fold events, `decide` for commands,
 and `next_step` to derive the one side effect a cluster is waiting for.
 
-Creation: NEW -> INPROGRESS (network, placement group, launch template, fleet, every node
-running and online in SSM, then the MPI checks) -> RUNNING once the cluster is MPI-ready. A launch that fails ends FAILED; whatever it had created is
-then released. Removal: TERMINATING while the fleet is terminated and the cluster's own
+Creation: NEW -> INPROGRESS (network, the pre-flight of the launch in each zone, placement
+group, launch template, fleet in one zone after the other until one has capacity, every node
+running and online in SSM, then the MPI checks) -> RUNNING once the cluster is MPI-ready. A
+launch that fails ends FAILED; whatever it had created is then released. Removal: TERMINATING while the fleet is terminated and the cluster's own
 resources are deleted, then TERMINATED. Organization-level resources (the network) stay.
 """
 from __future__ import annotations
@@ -73,6 +74,7 @@ class ClusterSpec:
     custom_tags: dict[str, str] = field(default_factory=dict)
     memory_report_enabled: bool = False
     is_job_dedicated: bool = False
+    availability_zone: str | None = None   # asked for: launch there only; else any that can
 
     @property
     def cores_per_worker(self) -> int:
@@ -105,6 +107,32 @@ class NetworkReady:
 
 
 @event
+class ZonesChecked:
+    """The pre-flight: a DryRun of the launch in each zone of the network. `usable`: the zones
+    that would take it, in the order they are tried; `refused`: zone -> AWS's answer."""
+    usable: tuple
+    refused: dict
+    at: float
+
+
+@event
+class ZoneRefused:
+    """The launch in `zone` found no capacity there (or AWS refused the zone): the next usable
+    zone is tried."""
+    zone: str
+    reason: str
+    at: float
+
+
+@event
+class LaunchTemplateZoned:
+    """A new default version of the launch template puts the nodes in `zone`'s subnet."""
+    zone: str
+    version: int
+    at: float
+
+
+@event
 class NodeKeyStored:
     """The cluster's own SSH key (node_key.py) is in Parameter Store as `name`."""
     name: str
@@ -133,6 +161,7 @@ class PlacementGroupReady:
 class LaunchTemplateReady:
     launch_template_id: str
     at: float
+    zone: str | None = None   # the zone of the subnet its nodes launch in
 
 
 @event
@@ -344,6 +373,9 @@ REMOVABLE = (S.NEW, S.INPROGRESS, S.INITIALIZING, S.RUNNING, S.PAUSED, S.STOPPED
 TRANSITIONS: dict[tuple[ClusterStatus | None, type], ClusterStatus] = {
     (None, ClusterRequested): S.NEW,
     **{(s, NetworkReady): S.INPROGRESS for s in LAUNCHING},
+    **{(s, ZonesChecked): S.INPROGRESS for s in LAUNCHING},
+    (S.INPROGRESS, ZoneRefused): S.INPROGRESS,
+    (S.INPROGRESS, LaunchTemplateZoned): S.INPROGRESS,
     # The first step is the network's, or the access group's or placement group's when the
     # cluster starts from its workspace's network: whichever comes first starts the creation.
     **{(s, AccessGroupReady): S.INPROGRESS for s in LAUNCHING},
@@ -412,10 +444,12 @@ class Step(str, Enum):
     """The side effect a cluster waits for; derived from state, never stored."""
 
     ENSURE_NETWORK = "ENSURE_NETWORK"
+    PREFLIGHT = "PREFLIGHT"
     ENSURE_NODE_KEY = "ENSURE_NODE_KEY"
     ENSURE_ACCESS_GROUP = "ENSURE_ACCESS_GROUP"
     ENSURE_PLACEMENT_GROUP = "ENSURE_PLACEMENT_GROUP"
     ENSURE_LAUNCH_TEMPLATE = "ENSURE_LAUNCH_TEMPLATE"
+    ZONE_LAUNCH_TEMPLATE = "ZONE_LAUNCH_TEMPLATE"
     LAUNCH_FLEET = "LAUNCH_FLEET"
     AWAIT_NODES = "AWAIT_NODES"
     SEND_MPI_CHECK = "SEND_MPI_CHECK"
@@ -478,6 +512,10 @@ class Cluster(CarriesTasks):
     updated_at: float
     in_state_since: float
     network: dict | None = None
+    zones: tuple[str, ...] | None = None   # zones left to launch in, the first tried next;
+                                           # None until the pre-flight looked
+    zone_attempts: tuple[str, ...] = ()    # "zone: AWS's answer" for each zone that refused
+    template_zone: str | None = None       # the zone the launch template's nodes land in
     node_key: str | None = None            # the parameter holding the cluster's own SSH key
     access_group_id: str | None = None
     placement_group: str | None = None
@@ -537,6 +575,19 @@ def _apply(s: Cluster, e: Any) -> Cluster:
             "vpc_id": e.vpc_id, "subnet_id": e.subnet_id, "security_group_id": e.security_group_id}
         return replace(s, network=net).with_task(
             TaskMove.PROGRESS, f"Network ready: {e.vpc_id}, subnet {e.subnet_id}", at)
+    if isinstance(e, ZonesChecked):
+        refused = tuple(f"{z}: {r}" for z, r in sorted(e.refused.items()))
+        said = f"Pre-flight: {launch_words(s)} can launch in {', '.join(e.usable) or 'the subnet'}"
+        return replace(s, zones=tuple(e.usable), zone_attempts=refused).with_task(
+            TaskMove.PROGRESS, said + (f"; not in {'; '.join(refused)}" if refused else ""), at)
+    if isinstance(e, ZoneRefused):
+        left = tuple(z for z in (s.zones or ()) if z != e.zone)
+        return replace(s, zones=left, zone_attempts=(*s.zone_attempts, f"{e.zone}: {e.reason}"),
+                       ).with_task(TaskMove.PROGRESS, f"No launch in {e.zone}: {e.reason}"
+                                   + (f"; trying {left[0]}" if left else ""), at)
+    if isinstance(e, LaunchTemplateZoned):
+        return replace(s, template_zone=e.zone).with_task(
+            TaskMove.PROGRESS, f"Launch template version {e.version}: nodes in {e.zone}", at)
     if isinstance(e, NodeKeyStored):
         return replace(s, node_key=e.name).with_task(
             TaskMove.PROGRESS, f"The nodes' SSH key for MPI stored in Parameter Store as {e.name}",
@@ -552,8 +603,9 @@ def _apply(s: Cluster, e: Any) -> Cluster:
         return replace(s, placement_group=e.name).with_task(
             TaskMove.PROGRESS, f"Placement group {e.name} ready", at)
     if isinstance(e, LaunchTemplateReady):
-        return replace(s, launch_template_id=e.launch_template_id).with_task(
-            TaskMove.PROGRESS, f"Launch template {e.launch_template_id} ready", at)
+        return replace(s, launch_template_id=e.launch_template_id, template_zone=e.zone
+                       ).with_task(TaskMove.PROGRESS, f"Launch template {e.launch_template_id} "
+                                   f"ready{f' (nodes in {e.zone})' if e.zone else ''}", at)
     if isinstance(e, FleetLaunched):
         return replace(s, instances=Instances.LAUNCHED, instance_ids=tuple(e.instance_ids),
                        launched_at=at).with_task(
@@ -623,6 +675,8 @@ def next_step(s: Cluster) -> Step | None:
     if s.status in LAUNCHING:
         if s.network is None:
             return Step.ENSURE_NETWORK
+        if s.zones is None and s.instances == Instances.NONE:
+            return Step.PREFLIGHT
         if s.node_key is None and s.instances == Instances.NONE:   # the nodes read it at boot
             return Step.ENSURE_NODE_KEY
         if ssh_open(s) and s.access_group_id is None:
@@ -632,6 +686,8 @@ def next_step(s: Cluster) -> Step | None:
         if s.launch_template_id is None:
             return Step.ENSURE_LAUNCH_TEMPLATE
         if s.instances == Instances.NONE:
+            if s.zones and s.template_zone != s.zones[0]:
+                return Step.ZONE_LAUNCH_TEMPLATE
             return Step.LAUNCH_FLEET
         if not s.nodes:
             return Step.AWAIT_NODES
@@ -686,6 +742,41 @@ def launch_failed(s: Cluster, reason: str, at: float) -> list:
     if s.status in LAUNCHING:
         return [LaunchFailed(reason, at)]
     return lifecycle_failed(s, reason, at)
+
+
+# ---- zones: the pre-flight, then one zone after the other --------------------------------
+
+def launch_words(s: Cluster) -> str:
+    return f"{s.spec.workers_quantity} x {s.spec.instance_type}"
+
+
+def zones_checked(s: Cluster, answers: dict, at: float) -> list:
+    """The pre-flight's outcome from each zone's answer to the DryRun (None: it would launch).
+    The zone the user asked for, or else every zone that would, in name order; none: the
+    creation is refused with each zone's answer, and the zones that would work named."""
+    usable = sorted(z for z, why in answers.items() if why is None)
+    refused = {z: why for z, why in answers.items() if why is not None}
+    wanted = s.spec.availability_zone
+    if wanted and wanted not in usable:
+        why = refused.get(wanted, "the organization network has no subnet there")
+        others = f"; zones that would work: {', '.join(usable)}" if usable else ""
+        return [LaunchFailed(f"{launch_words(s)} cannot launch in {wanted}: {why}{others}", at)]
+    if answers and not usable:
+        return [LaunchFailed(f"no availability zone of {s.spec.region} can launch "
+                             f"{launch_words(s)} now: "
+                             f"{'; '.join(f'{z}: {r}' for z, r in sorted(refused.items()))}", at)]
+    return [ZonesChecked(tuple([wanted] if wanted else usable), refused, at)]
+
+
+def zone_refused(s: Cluster, zone: str, reason: str, at: float) -> list:
+    """The launch in `zone` was refused for capacity: the next zone, or, with none left, the
+    launch fails with every zone's answer."""
+    refused = [ZoneRefused(zone, reason, at)]
+    if any(z != zone for z in s.zones or ()):
+        return refused
+    attempts = (*s.zone_attempts, f"{zone}: {reason}")
+    return refused + [LaunchFailed(f"no availability zone of {s.spec.region} could launch "
+                                   f"{launch_words(s)}: {'; '.join(attempts)}", at)]
 
 
 def readiness_overdue(s: Cluster, now: float) -> bool:

@@ -45,6 +45,7 @@ def parse_create(ws: Workspace, body: dict) -> ClusterSpec:
                                       f"workspace's available instances")
     if efa and not itype.efa:
         raise invalid("acceleratedNetworking", f"{type_name} does not support EFA")
+    zone = _zone(ws, itype, v.string(body, "availabilityZone", max_len=32))
     image = catalog.image_for(ws, version)
     if image is None:
         offered = ", ".join(i.bodo_version for i in catalog.bodo_versions(ws))
@@ -52,7 +53,22 @@ def parse_create(ws: Workspace, body: dict) -> ClusterSpec:
     return ClusterSpec(name=name, instance_type=itype.name, workers_quantity=workers,
                        bodo_version=image.bodo_version, image_id=image.image_id,
                        vcpus=itype.vcpus, region=ws.region, accelerated_networking=efa,
-                       auto_stop=auto_stop, auto_pause=auto_pause, **spec_fields)
+                       auto_stop=auto_stop, auto_pause=auto_pause, availability_zone=zone,
+                       **spec_fields)
+
+
+def _zone(ws: Workspace, itype, zone: str | None) -> str | None:
+    """The zone asked for, if any: one the type is offered in and the workspace's network
+    has subnets in (else 400 naming those that would work). Unasked, the launch takes the
+    first zone that has capacity."""
+    if zone is None:
+        return None
+    net = (ws.network or {}).get("private_subnets") or {}
+    fit = sorted(z for z in itype.zones if not net or z in net)
+    if zone not in fit:
+        raise invalid("availabilityZone", f"{itype.name} cannot launch in {zone} here; zones "
+                                          f"that would work: {', '.join(fit) or 'none'}")
+    return zone
 
 
 # PATCH fields applied at once: body key -> (spec field, reader)
@@ -122,7 +138,8 @@ def render(c: Cluster) -> dict:
         "autoStop": s.auto_stop,
         "autoPause": s.auto_pause,
         "autoUpgrade": s.auto_upgrade,
-        "autoAZ": False,
+        "autoAZ": s.availability_zone is None,
+        "availabilityZone": c.template_zone or s.availability_zone,
         "useSpotInstance": False,
         "memoryReportEnabled": s.memory_report_enabled,
         "isJobDedicated": s.is_job_dedicated,

@@ -7,6 +7,7 @@ from ..cloud import fleet, instances, org_secrets, ssm
 from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
+from ..kernel.errors import CloudError
 from ..kernel.ids import new_uuid
 from ..linking.links import link_for
 from ..org_network import commands as org_network
@@ -25,10 +26,13 @@ def _client(s: Cluster, service: str = "ec2"):
     return customer_client(link_for(s.organization_uuid), service, s.spec.region)
 
 
-def launch_spec(s: Cluster) -> fleet.LaunchSpec:
+def launch_spec(s: Cluster, zone: str | None = None) -> fleet.LaunchSpec:
+    """What the nodes launch with, in `zone` (by default the zone tried next)."""
+    zone = zone or (s.zones[0] if s.zones else None)
     return fleet.LaunchSpec(
         cluster_uuid=s.uuid, image_id=s.spec.image_id, instance_type=s.spec.instance_type,
-        count=s.spec.workers_quantity, subnet_id=subnet_of(s.network, public_ip(s)),
+        count=s.spec.workers_quantity, subnet_id=subnet_of(s.network, public_ip(s), zone),
+        zone=zone,
         security_group_ids=tuple(g for g in (s.network["security_group_id"], s.access_group_id) if g),
         placement_group=s.placement_group or fleet.resource_name(s.uuid),
         efa=s.spec.accelerated_networking, tags=cluster_tags(s),
@@ -44,13 +48,19 @@ def public_ip(s: Cluster) -> bool:
     return c.ssh_open(s)
 
 
-def subnet_of(network: dict, public: bool = False) -> str:
-    """The subnet a cluster launches in: the first zone's (by name) public subnet when its
-    nodes get a public address, else its private one (a network dict from org_network);
+def zone_subnets(network: dict, public: bool = False) -> dict[str, str]:
+    """{zone: subnet} a cluster can launch in: public subnets when its nodes get a public
+    address, else private ones (a network dict from org_network; empty where a network
+    carries one `subnet_id` only)."""
+    return dict(network.get("public_subnets" if public else "private_subnets") or {})
+
+
+def subnet_of(network: dict, public: bool = False, zone: str | None = None) -> str:
+    """The subnet a cluster launches in: `zone`'s (by default the first zone by name), or
     `subnet_id` where a network carries only one."""
-    subnets = network.get("public_subnets" if public else "private_subnets")
+    subnets = zone_subnets(network, public)
     if subnets:
-        return subnets[sorted(subnets)[0]]
+        return subnets[zone if zone in subnets else sorted(subnets)[0]]
     return network["subnet_id"]
 
 
@@ -69,6 +79,15 @@ def _ensure_network(s: Cluster, now: float):
         return Wait(60, f"organization network is {net.status.value}")
     return [c.NetworkReady(ready["vpc_id"], subnet_of(ready), ready["security_group_id"], now,
                            network=dict(ready))]
+
+
+def _preflight(s: Cluster, now: float) -> list:
+    """A DryRun of the whole launch in each zone of the network, before anything is made:
+    AWS's answer per zone (capacity, the vCPU quota, a type the zone does not offer)."""
+    ec2 = _client(s)
+    answers = {zone: fleet.dry_run(ec2, launch_spec(s, zone))
+               for zone in sorted(zone_subnets(s.network, public_ip(s)))}
+    return c.zones_checked(s, answers, now)
 
 
 def _ensure_node_key(s: Cluster, now: float) -> list:
@@ -90,11 +109,27 @@ def _ensure_placement_group(s: Cluster, now: float) -> list:
 
 
 def _ensure_launch_template(s: Cluster, now: float) -> list:
-    return [c.LaunchTemplateReady(fleet.ensure_launch_template(_client(s), launch_spec(s)), now)]
+    spec = launch_spec(s)
+    return [c.LaunchTemplateReady(fleet.ensure_launch_template(_client(s), spec), now,
+                                  zone=spec.zone)]
+
+
+def _zone_launch_template(s: Cluster, now: float) -> list:
+    spec = launch_spec(s)
+    version = instances.new_default_version(
+        _client(s), s.launch_template_id, f"corral {s.uuid} in {spec.zone}",
+        lambda data: {**data, "NetworkInterfaces": fleet.template_data(spec)["NetworkInterfaces"]})
+    return [c.LaunchTemplateZoned(spec.zone, version, now)]
 
 
 def _launch_fleet(s: Cluster, now: float) -> list:
-    ids = fleet.launch(_client(s), launch_spec(s), s.launch_template_id)
+    spec = launch_spec(s)
+    try:
+        ids = fleet.launch(_client(s), spec, s.launch_template_id)
+    except CloudError as e:
+        if spec.zone and e.code in fleet.ZONE_REFUSALS:
+            return c.zone_refused(s, spec.zone, f"{e.code}: {e.message}", now)
+        raise
     return [c.FleetLaunched(tuple(ids), now)]
 
 
@@ -253,10 +288,12 @@ def _check_idle(s: Cluster, now: float):
 
 run = runner({
     Step.ENSURE_NETWORK: _ensure_network,
+    Step.PREFLIGHT: _preflight,
     Step.ENSURE_NODE_KEY: _ensure_node_key,
     Step.ENSURE_ACCESS_GROUP: _ensure_access_group,
     Step.ENSURE_PLACEMENT_GROUP: _ensure_placement_group,
     Step.ENSURE_LAUNCH_TEMPLATE: _ensure_launch_template,
+    Step.ZONE_LAUNCH_TEMPLATE: _zone_launch_template,
     Step.LAUNCH_FLEET: _launch_fleet,
     Step.AWAIT_NODES: _await_nodes,
     Step.SEND_MPI_CHECK: _send_mpi_check,

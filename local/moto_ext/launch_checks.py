@@ -9,7 +9,11 @@ Placement).  Here, as on AWS:
   shared with it, in this region; otherwise ``InvalidAMIID.NotFound``;
 * a placement group named by the request, override or launch template
   (``Placement.GroupName`` or ``Placement.GroupId``) must exist in this
-  account and region; otherwise ``InvalidPlacementGroup.Unknown``.
+  account and region; otherwise ``InvalidPlacementGroup.Unknown``;
+* the zone the launch lands in (its subnet's) must offer the type and have
+  room for the count, within the account's vCPU quota and the cluster
+  placement group's zone (``capacity.py``): otherwise AWS's answer, to a
+  DryRun as to a real launch.
 
 RunInstances fails with the error.  CreateFleet launches only from the
 launch-template/override combinations that pass; for an ``instant`` fleet
@@ -30,6 +34,7 @@ from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError, InvalidAMIIdError
 from moto.ec2.responses import EC2Response
 
+from . import capacity as zones
 from ._patching import wrap_method
 from .placement_groups import PlacementGroup, find_placement_group
 from .shared_images import launchable_image
@@ -40,6 +45,21 @@ class Target:
     image_id: str | None
     group_name: str | None
     group_id: str | None
+    instance_type: str | None = None
+    subnet_id: str | None = None
+    zone: str | None = None   # named outright (Placement.AvailabilityZone, a fleet override)
+
+
+def _first(layers: tuple[dict[str, Any], ...], read: Any) -> Any:
+    return next((v for v in map(read, layers) if v), None)
+
+
+def _primary_subnet(layer: dict[str, Any]) -> str | None:
+    if layer.get("SubnetId"):
+        return layer["SubnetId"]
+    nics = layer.get("NetworkInterfaces") or []
+    primary = [n for n in nics if str(n.get("DeviceIndex", "0")) == "0"] or nics
+    return primary[0].get("SubnetId") if primary else None
 
 
 def _template_version(backend: Any, spec: dict[str, Any]) -> Any:
@@ -61,10 +81,17 @@ def _target(*layers: dict[str, Any]) -> Target:
         if candidate.get("GroupName") or candidate.get("GroupId"):
             placement = candidate
             break
-    return Target(image_id, placement.get("GroupName"), placement.get("GroupId"))
+    return Target(
+        image_id, placement.get("GroupName"), placement.get("GroupId"),
+        instance_type=_first(layers, lambda layer: layer.get("InstanceType")),
+        subnet_id=_first(layers, _primary_subnet),
+        zone=_first(layers, lambda layer: layer.get("AvailabilityZone")
+                    or (layer.get("Placement") or {}).get("AvailabilityZone")))
 
 
-def _check(backend: Any, target: Target) -> tuple[Any, PlacementGroup | None]:
+def _check(backend: Any, target: Target, count: int = 0) -> tuple[Any, PlacementGroup | None]:
+    """The image and placement group a launch names; with a `count`, the zone's answer too
+    (capacity.py)."""
     ami = None
     if target.image_id:
         ami = launchable_image(backend, target.image_id)
@@ -73,6 +100,9 @@ def _check(backend: Any, target: Target) -> tuple[Any, PlacementGroup | None]:
     group = None
     if target.group_name or target.group_id:
         group = find_placement_group(backend, target.group_name, target.group_id)
+    if count:
+        zones.check(backend, target.instance_type,
+                    zones.zone_of(backend, target.subnet_id, target.zone), count, group)
     return ami, group
 
 
@@ -93,11 +123,14 @@ def _run_instances(original: Any) -> Any:
         request = {
             "ImageId": self._get_param("ImageId"),
             "Placement": self._get_param("Placement", {}),
+            "InstanceType": self._get_param("InstanceType"),
+            "SubnetId": self._get_param("SubnetId"),
+            "NetworkInterfaces": self._get_param("NetworkInterfaces", []),
         }
         template = self._get_param("LaunchTemplate", {})
         version = _template_version(backend, template) if template else None
         target = _target(request, version.data if version else {})
-        ami, group = _check(backend, target)
+        ami, group = _check(backend, target, int(self._get_param("MinCount", if_none="1")))
         result = original(self)
         for instance in result.result.instances:
             _record(backend, instance, ami, group)
@@ -126,7 +159,7 @@ def _fleet_error(
 
 
 def _screen_configs(
-    backend: Any, configs: list[dict[str, Any]], lifecycle: str
+    backend: Any, configs: list[dict[str, Any]], lifecycle: str, count: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split the fleet's template/override combinations into kept and errors."""
     kept, errors = [], []
@@ -138,7 +171,7 @@ def _screen_configs(
         good = []
         for override in config.get("Overrides") or [{}]:
             try:
-                _check(backend, _target(override, version.data))
+                _check(backend, _target(override, version.data), count)
             except EC2ClientError as err:
                 errors.append(_fleet_error(err, version, override, lifecycle))
             else:
@@ -165,7 +198,8 @@ def _create_fleet(original: Any) -> Any:
         configs = self._get_param("LaunchTemplateConfigs", []) or []
         capacity = self._get_param("TargetCapacitySpecification", {}) or {}
         spot = capacity.get("DefaultTargetCapacityType") == "spot"
-        kept, errors = _screen_configs(backend, configs, "spot" if spot else "on-demand")
+        kept, errors = _screen_configs(backend, configs, "spot" if spot else "on-demand",
+                                       int(capacity.get("TotalTargetCapacity", 0)))
         if errors and kept:
             self.params["LaunchTemplateConfigs"] = kept
         elif errors:  # nothing launchable: create the fleet, launch nothing

@@ -24,6 +24,9 @@ def requested(at=0.0):
 
 EVENT_POOL = [
     lambda at: c.NetworkReady("vpc-1", "subnet-1", "sg-1", at),
+    lambda at: c.ZonesChecked(("us-east-1a", "us-east-1b"), {}, at),
+    lambda at: c.ZoneRefused("us-east-1a", "InsufficientInstanceCapacity: none", at),
+    lambda at: c.LaunchTemplateZoned("us-east-1b", 2, at),
     lambda at: c.AccessGroupReady("sg-2", at),
     lambda at: c.NodeKeyStored("/corral/o/clusters/c/ssh-key", at),
     lambda at: c.NodeKeyDeleted(at),
@@ -70,9 +73,10 @@ def run_happy_path():
             break
         events = {
             Step.ENSURE_NETWORK: lambda: c.NetworkReady("vpc-1", "subnet-1", "sg-1", t),
+            Step.PREFLIGHT: lambda: c.ZonesChecked(("us-east-1a",), {}, t),
             Step.ENSURE_NODE_KEY: lambda: c.NodeKeyStored("/corral/o/clusters/c/ssh-key", t),
             Step.ENSURE_PLACEMENT_GROUP: lambda: c.PlacementGroupReady("pg", t),
-            Step.ENSURE_LAUNCH_TEMPLATE: lambda: c.LaunchTemplateReady("lt-1", t),
+            Step.ENSURE_LAUNCH_TEMPLATE: lambda: c.LaunchTemplateReady("lt-1", t, "us-east-1a"),
             Step.LAUNCH_FLEET: lambda: c.FleetLaunched(("i-1", "i-2"), t),
             Step.AWAIT_NODES: lambda: c.NodesReady(({"instance_id": "i-1", "private_ip": "x"},), t),
             Step.SEND_MPI_CHECK: lambda: c.MpiCheckSent(c.pending_mpi_check(state), "cmd", t),
@@ -91,9 +95,9 @@ def test_creation_goes_new_inprogress_running_and_finishes_its_task():
     state, seen = run_happy_path()
     assert [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]] == [S.NEW, S.INPROGRESS, S.RUNNING]
     assert state.task.status == TaskStatus.FINISHED
-    # network, node key, placement group, template, fleet, nodes, the three MPI checks,
-    # MPI-ready
-    assert len(state.task.details) == 10
+    # network, pre-flight, node key, placement group, template, fleet, nodes, the three MPI
+    # checks, MPI-ready
+    assert len(state.task.details) == 11
     assert state.mpi_checks == c.MPI_CHECKS and state.hostfile == "/shared/.hostfile-x"
     assert c.next_step(state) is None
 
@@ -146,7 +150,9 @@ def test_removal_during_creation_cancels_the_creation_task():
 def test_a_cluster_started_from_its_workspaces_network_skips_the_network_step():
     net = {"vpc_id": "vpc-1", "subnet_id": "subnet-1", "security_group_id": "sg-1"}
     state = c.evolve(None, c.decide_create(CID, WS, ORG, SPEC, "t1", 0.0, network=net)[0])
-    assert state.network == net and c.next_step(state) == Step.ENSURE_NODE_KEY
+    assert state.network == net and c.next_step(state) == Step.PREFLIGHT
+    state = c.evolve(state, c.ZonesChecked(("us-east-1a",), {}, 1))
+    assert c.next_step(state) == Step.ENSURE_NODE_KEY
     state = c.evolve(state, c.NodeKeyStored("/corral/o/clusters/c/ssh-key", 1))
     assert state.status == S.INPROGRESS and state.task.status == TaskStatus.INPROGRESS
 

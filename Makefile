@@ -14,10 +14,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The official client pins pydantic v1: it gets a virtualenv of its own.
-$(SDK_STAMP):
+# The official client pins pydantic v1: it gets a virtualenv of its own (with boto3, which
+# the stories use to look at the customer's emulated account).
+$(SDK_STAMP): Makefile
 	$(PYTHON) -m venv $(SDK_VENV)
-	$(SDK_VENV)/bin/python -m pip install --quiet bodosdk==2.3.2
+	$(SDK_VENV)/bin/python -m pip install --quiet bodosdk==2.3.2 boto3
 	touch $@
 
 sdk-venv: $(SDK_STAMP)

@@ -135,6 +135,8 @@ def main() -> int:
     tick_seconds = float(os.environ.get("CORRAL_TICK_SECONDS", "60"))
     state_dir = Path(os.environ.get("CORRAL_STATE_DIR", ".corral"))
     target = state_dir / "local.json"
+    # The local nodes' working directories and each file system's /shared live there too.
+    os.environ.setdefault("CORRAL_LOCAL_STATE", str(state_dir))
 
     signals = _StopSignals()
     signals.install()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.test_sdk_story import (
+from tests.e2e.server import (
     PLATFORM_PYTHON,
     ROOT,
     SDK_PYTHON,

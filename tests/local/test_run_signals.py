@@ -2,7 +2,7 @@
 within seconds, and leaves nothing behind: no process of its own, nothing listening on its
 ports, no local.json (issue 8). Also: the settings it writes name the URL it serves on.
 
-It starts local.run as tests/e2e/test_sdk_story.py does, with that file's helpers."""
+It starts local.run as tests/e2e/server.py does, with its helpers."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.e2e.test_sdk_story import (
+from tests.e2e.server import (
     PLATFORM_PYTHON,
     ROOT,
     _local_env,

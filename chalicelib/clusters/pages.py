@@ -64,6 +64,10 @@ def actions_for(status: str) -> list[tuple[str, str]]:
 def _page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
     ws, live = _workspace(org, ws_uuid)
     clusters = commands.list_page(ws.uuid, _LIST)[0] if ws else []
+    action, acted_on = extra.pop("done", (None, None))
+    if action in ACTIONS:    # what the redirect after a button says was asked
+        name = next((c.spec.name for c in clusters if c.uuid == acted_on), None)
+        extra.setdefault("notice", f"{name}: {ACTIONS[action][1]}" if name else None)
     types, versions, catalog_problem = _catalog(ws)
     return render(request, "clusters.html", status=status, user=user, org=org, workspace=ws,
                   workspaces=live, clusters=[(c, shapes.render(c), render_task(c.task))
@@ -78,7 +82,8 @@ def _page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
 @signed_in_page(bp)
 def clusters_page(user, org):
     params = bp.current_request.query_params or {}
-    return _page(bp.current_request, user, org, params.get("workspace"))
+    return _page(bp.current_request, user, org, params.get("workspace"),
+                 done=(params.get("done"), params.get("cluster")))
 
 
 def _source_ip(request) -> str | None:
@@ -163,4 +168,6 @@ def cluster_action(user, org, cluster_uuid, action):
     if found is None:
         return _page(request, user, org, ws.uuid, status=404,
                      error=f"There is no cluster {cluster_uuid} in workspace {ws.name}.")
-    return _page(request, user, org, ws.uuid, notice=f"{found.spec.name}: {done}")
+    # Post/redirect/get: a reload of the page that follows asks nothing again.
+    return redirect(f"/clusters?workspace={ws.uuid}&done={action}&cluster={cluster_uuid}"
+                    f"#cluster-{cluster_uuid}")

@@ -107,6 +107,16 @@ def _activation_link(log: Path) -> str:
     return found[-1] if found else ""
 
 
+def _await_cluster(driver, status: str) -> None:
+    """Reload the Clusters page until the cluster shows `status` (FAILED ends the wait)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while status not in _cluster_statuses(driver):
+        assert time.monotonic() < deadline and "FAILED" not in _cluster_statuses(driver), (
+            f"cluster not {status} within {READY_TIMEOUT}s:\n{driver.page_source[:4000]}")
+        time.sleep(1)
+        driver.get(driver.current_url.split("#")[0])
+
+
 def test_signup_in_a_browser(tmp_path, monkeypatch):
     _need_browser()
     for var in ("NO_PROXY", "no_proxy"):
@@ -191,7 +201,7 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         assert seen["versions"] == ["2025.6", "2025.5", "2025.4"] and seen["instance_types"] > 0
 
         # The Clusters page, from the left bar: a cluster with the manual's form (Show
-        # Advanced: SSH key, Add your IP), RUNNING, its DETAILS, then removed.
+        # Advanced: SSH key, Add your IP), RUNNING, paused and resumed, its DETAILS, removed.
         _by_id(driver, "nav-clusters").click()
         _wait_for(driver, "the Clusters page", lambda d: _by_id(d, "create-cluster"))
         driver.find_element("css selector", "#create-cluster > summary").click()
@@ -202,12 +212,14 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         _wait_for(driver, "the caller's address added",
                   lambda d: "127.0.0.1" in (_by_id(d, "cluster-ips").get_attribute("value") or ""))
         _by_id(driver, "create-cluster-button").click()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while "RUNNING" not in _cluster_statuses(driver):
-            assert time.monotonic() < deadline and "FAILED" not in _cluster_statuses(driver), (
-                f"cluster not RUNNING within {READY_TIMEOUT}s:\n{driver.page_source[:4000]}")
-            time.sleep(1)
-            driver.get(driver.current_url.split("#")[0])
+        _await_cluster(driver, "RUNNING")
+        # Pause, then resume, from the row's buttons.
+        driver.find_element("css selector", "button.pause").click()
+        _wait_for(driver, "the pause notice", lambda d: "pause requested" in _text(d, "notice"))
+        _await_cluster(driver, "PAUSED")
+        driver.find_element("css selector", "button.resume").click()
+        _wait_for(driver, "the resume notice", lambda d: "resume requested" in _text(d, "notice"))
+        _await_cluster(driver, "RUNNING")
         driver.find_element("css selector", "details.details > summary").click()
         ips = driver.find_element("css selector", ".node-ips").text
         assert len(re.findall(r"\d+\.\d+\.\d+\.\d+", ips)) >= 2, ips

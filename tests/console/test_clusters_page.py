@@ -49,6 +49,14 @@ def _buttons(page: str, uuid: str) -> list[str]:
     return re.findall(r'<button type="submit" class="(\w+)">', _row(page, uuid))
 
 
+def _act(b: Browser, page: str, uuid: str, action: str, ws_uuid: str) -> str:
+    """Press a row's button: the redirect (post/redirect/get) and the page it leads to."""
+    reply = b.submit(page, f"/clusters/{uuid}/{action}", {"workspace": ws_uuid})
+    assert reply.status_code == 303, text(reply)
+    assert reply.headers["Location"].startswith(f"/clusters?workspace={ws_uuid}&done={action}")
+    return text(b.get(reply.headers["Location"]))
+
+
 def test_frame_onboarding_and_a_cluster_from_the_page(platform):
     b = Browser(platform)
     signed_up_and_in(b)
@@ -108,22 +116,19 @@ def test_workspace_then_cluster_then_details_then_removal(platform):
     assert _buttons(page, uuid) == ["pause", "stop", "remove"]
     reply = b.submit(page, f"/clusters/{uuid}/resume", {"workspace": ws_uuid})
     assert reply.status_code == 409 and "only a PAUSED cluster can be resumed" in text(reply)
-    reply = b.submit(page, f"/clusters/{uuid}/pause", {"workspace": ws_uuid})
-    assert reply.status_code == 200 and "pause requested" in text(reply)
+    assert "pause requested" in _act(b, page, uuid, "pause", ws_uuid)
     platform.settle()
     page = text(b.get(f"/clusters?workspace={ws_uuid}"))
     assert _status(page, uuid) == "PAUSED" and _buttons(page, uuid) == ["resume", "remove"]
     assert "Pause requested by user ada@example.com" in page
-    reply = b.submit(page, f"/clusters/{uuid}/resume", {"workspace": ws_uuid})
-    assert reply.status_code == 200 and "resume requested" in text(reply)
+    assert "resume requested" in _act(b, page, uuid, "resume", ws_uuid)
     platform.settle()
     page = text(b.get(f"/clusters?workspace={ws_uuid}"))
     assert _status(page, uuid) == "RUNNING", page
     assert b.submit(page, f"/clusters/{uuid}/explode", {"workspace": ws_uuid}).status_code == 404
 
-    reply = b.submit(page, f"/clusters/{uuid}/remove", {"workspace": ws_uuid})
-    assert reply.status_code == 200 and "removal requested" in text(reply)
-    assert _buttons(text(reply), uuid) == []
+    after = _act(b, page, uuid, "remove", ws_uuid)
+    assert f'id="notice">etl: removal requested' in after and _buttons(after, uuid) == []
     reply = b.submit(page, f"/clusters/{uuid}/remove", {"workspace": ws_uuid})
     assert reply.status_code == 409 and "already being removed" in text(reply)
     platform.settle()

@@ -4,21 +4,33 @@ and `next_step` to derive the one side effect a cluster is waiting for.
 Creation: NEW -> INPROGRESS (network, the pre-flight of the launch in each zone, placement
 group, launch template, fleet in one zone after the other until one has capacity, every node
 running and online in SSM, then the MPI checks) -> RUNNING once the cluster is MPI-ready. A
-launch that fails ends FAILED; whatever it had created is then released. Removal: TERMINATING while the fleet is terminated and the cluster's own
-resources are deleted, then TERMINATED. Organization-level resources (the network) stay.
+launch that fails ends FAILED; whatever it had created is then released. Removal:
+TERMINATING while the fleet is terminated and the cluster's own resources are deleted, then
+TERMINATED. Organization-level resources (the network) stay.
+
+The events are in events.py and the polling schedule in polling.py, both reachable from here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Iterator
+from typing import Any
 
 from ..kernel import table
 from ..kernel.errors import DomainError
-from ..kernel.events import event
 from ..kernel.state import dump, load
 from ..kernel.task import TERMINAL, CarriesTasks, Task, TaskMove
 from ..kernel.times import iso
+from .events import (  # noqa: F401 - the events are the machine's vocabulary
+    ClusterRequested, NetworkReady, ZonesChecked, ZoneRefused, LaunchTemplateZoned,
+    NodeKeyStored, NodeKeyDeleted, AccessGroupReady, PlacementGroupReady, LaunchTemplateReady,
+    FleetLaunched, NodesReady, MpiCheckSent, MpiCheckPassed, MpiReady,
+    LaunchFailed, RemovalRequested, InstancesTerminating, InstancesTerminated, LaunchTemplateDeleted,
+    PlacementGroupDeleted, AccessGroupDeleted, ClusterRemoved, StepRetrying, PauseRequested,
+    StopRequested, InstancesStopping, InstancesStopped, ResumeRequested, RestartRequested,
+    InstancesStarting, ClusterUpdated, ScaleRequested, NodesAdded, NodesRemoved,
+    ScaleFailed, LaunchTemplateUpdated, InstanceTypeChanged, ActivityRecorded)
+from .polling import Polling, first_poll, next_poll, poll_offsets  # noqa: F401
 
 
 class ClusterStatus(str, Enum):
@@ -80,285 +92,6 @@ class ClusterSpec:
     def cores_per_worker(self) -> int:
         # The manual: a node's MPI core count is half its vCPUs.
         return max(1, self.vcpus // 2)
-
-
-# ---- events -------------------------------------------------------------------------------
-
-@event
-class ClusterRequested:
-    cluster_uuid: str
-    workspace_uuid: str
-    organization_uuid: str
-    spec: dict
-    task_uuid: str
-    network: dict | None   # the workspace's network, when it has one: no need to look for it
-    at: float
-
-
-@event
-class NetworkReady:
-    """The organization network the cluster launches in; `network` is its whole dict (the
-    subnets of every zone, EFS, node profile, secrets prefix), as a workspace carries it."""
-    vpc_id: str
-    subnet_id: str
-    security_group_id: str
-    at: float
-    network: dict | None = None
-
-
-@event
-class ZonesChecked:
-    """The pre-flight: a DryRun of the launch in each zone of the network. `usable`: the zones
-    that would take it, in the order they are tried; `refused`: zone -> AWS's answer."""
-    usable: tuple
-    refused: dict
-    at: float
-
-
-@event
-class ZoneRefused:
-    """The launch in `zone` found no capacity there (or AWS refused the zone): the next usable
-    zone is tried."""
-    zone: str
-    reason: str
-    at: float
-
-
-@event
-class LaunchTemplateZoned:
-    """A new default version of the launch template puts the nodes in `zone`'s subnet."""
-    zone: str
-    version: int
-    at: float
-
-
-@event
-class NodeKeyStored:
-    """The cluster's own SSH key (node_key.py) is in Parameter Store as `name`."""
-    name: str
-    at: float
-
-
-@event
-class NodeKeyDeleted:
-    at: float
-
-
-@event
-class AccessGroupReady:
-    """The cluster's own security group, letting SSH in from the user's allowed IPs."""
-    group_id: str
-    at: float
-
-
-@event
-class PlacementGroupReady:
-    name: str
-    at: float
-
-
-@event
-class LaunchTemplateReady:
-    launch_template_id: str
-    at: float
-    zone: str | None = None   # the zone of the subnet its nodes launch in
-
-
-@event
-class FleetLaunched:
-    instance_ids: tuple
-    at: float
-
-
-@event
-class NodesReady:
-    nodes: tuple  # ({"instance_id", "private_ip"}, ...)
-    at: float
-
-
-@event
-class MpiCheckSent:
-    """One MPI-readiness check's script was sent to the nodes (SSM command `command_id`)."""
-    check: str
-    command_id: str
-    at: float
-
-
-@event
-class MpiCheckPassed:
-    check: str
-    detail: str
-    at: float
-
-
-@event
-class MpiReady:
-    """Every check passed: the hostfile is written and mpiexec answered on every core."""
-    hostfile: str
-    total_core_count: int
-    at: float
-
-
-@event
-class LaunchFailed:
-    reason: str
-    at: float
-
-
-@event
-class RemovalRequested:
-    task_uuid: str
-    at: float
-    reason: str = ""                 # "requested by <who>" or "idle since <iso time>"
-    idle_since: float | None = None  # set by the idle shutdown: stale once activity moved on
-
-
-@event
-class InstancesTerminating:
-    instance_ids: tuple
-    at: float
-
-
-@event
-class InstancesTerminated:
-    at: float
-
-
-@event
-class LaunchTemplateDeleted:
-    at: float
-
-
-@event
-class PlacementGroupDeleted:
-    at: float
-
-
-@event
-class AccessGroupDeleted:
-    at: float
-
-
-@event
-class ClusterRemoved:
-    at: float
-
-
-@event
-class StepRetrying:
-    """A step keeps failing for a reason AWS gave (throttling, or an account the platform
-    cannot act in right now): recorded once per reason, so the user sees why it waits."""
-    step: str
-    reason: str
-    at: float
-
-
-# ---- pause, resume, stop, restart, updates, activity (the cluster's life once it runs) ----
-
-@event
-class PauseRequested:
-    """The instances are to be stopped, their disks kept. `reason`: who asked, or "idle
-    since <time>" when the idle shutdown decided it (then `idle_since` is that time)."""
-    task_uuid: str
-    reason: str
-    at: float
-    idle_since: float | None = None
-
-
-@event
-class StopRequested:
-    task_uuid: str
-    reason: str
-    at: float
-
-
-@event
-class InstancesStopping:
-    instance_ids: tuple
-    at: float
-
-
-@event
-class InstancesStopped:
-    at: float
-
-
-@event
-class ResumeRequested:
-    task_uuid: str
-    reason: str
-    at: float
-
-
-@event
-class RestartRequested:
-    task_uuid: str
-    reason: str
-    at: float
-
-
-@event
-class InstancesStarting:
-    instance_ids: tuple
-    at: float
-
-
-@event
-class ClusterUpdated:
-    """PATCH: `changes` are spec fields applied at once (name, description, autoStop,
-    autoPause, autoUpgrade, customTags); `upgrade` (an Upgrade as data) waits for the next
-    restart."""
-    task_uuid: str
-    changes: dict
-    upgrade: dict | None
-    reason: str
-    at: float
-
-
-@event
-class ScaleRequested:
-    task_uuid: str
-    workers: int
-    reason: str
-    at: float
-
-
-@event
-class NodesAdded:
-    instance_ids: tuple
-    at: float
-
-
-@event
-class NodesRemoved:
-    instance_ids: tuple
-    at: float
-
-
-@event
-class ScaleFailed:
-    """Extra nodes could not be launched (no capacity, say): the cluster keeps the nodes it
-    has and runs on."""
-    reason: str
-    at: float
-
-
-@event
-class LaunchTemplateUpdated:
-    """A new default version of the launch template carries the pending upgrade."""
-    version: int
-    at: float
-
-
-@event
-class InstanceTypeChanged:
-    instance_type: str
-    at: float
-
-
-@event
-class ActivityRecorded:
-    at: float
 
 
 LAUNCHING = (S.NEW, S.INPROGRESS)
@@ -817,48 +550,6 @@ def container(s: Cluster) -> tuple[str, str, str]:
 def live(s: Cluster) -> bool:
     """Alive until TERMINATED: what its workspace and the organization's link still hold."""
     return s.status != S.TERMINATED
-
-# ---- when a wait looks at AWS ---------------------------------------------------------------
-# On AWS a node takes one to three minutes to boot and register with SSM, and a terminated
-# instance half a minute or more to stop: looking every few seconds from the start costs calls
-# and finds nothing. Each wait (the nodes' readiness, the instances' termination) looks first
-# after the typical time, then at waits growing by half, from half that time up to twice it.
-# Everything is derived from when the wait began (in the state) and now, so a re-driven or a
-# duplicate step keeps to the same schedule.
-
-POLL_BACKOFF = 1.5
-
-
-@dataclass(frozen=True)
-class Polling:
-    """`expected`: the typical duration of what is waited for (the first look comes after
-    it); `floor`: the shortest wait between two looks."""
-    expected: float
-    floor: float
-
-
-def poll_offsets(p: Polling) -> Iterator[float]:
-    """Seconds after the start of a wait at which it looks (endless, increasing)."""
-    floor = max(p.floor, 1.0)
-    cap = max(2 * p.expected, floor)
-    t, wait = max(p.expected, 0.0), p.expected / 2
-    while True:
-        yield t
-        t += min(max(wait, floor), cap)
-        wait *= POLL_BACKOFF
-
-
-def first_poll(p: Polling, since: float) -> float:
-    return since + max(p.expected, 0.0)
-
-
-def next_poll(p: Polling, since: float, now: float) -> float:
-    """When to look again after a look at `now`: the next scheduled time, at least the
-    floor away (a late look, say re-driven by the tick, does not bring on an early one)."""
-    for offset in poll_offsets(p):
-        if since + offset > now:
-            return max(since + offset, now + max(p.floor, 1.0))
-    raise AssertionError("unreachable")  # pragma: no cover - the offsets are endless
 
 
 def waiting_since(s: Cluster) -> tuple[Step, float] | None:

@@ -317,7 +317,8 @@ def _report_poll(r: Result, out) -> None:
         out("  the tick that re-drove it here: " + ", ".join(
             f"{svc}:{op} {n}" for (svc, op), n in sorted(Counter(c.key for c in r.poll_tick).items())))
     from bench.readiness import configured_schedule, looks_until
-    from chalicelib.clusters.machine import READINESS_TIMEOUT_SECONDS, poll_offsets
+    from chalicelib.clusters.machine import READINESS_TIMEOUT_SECONDS
+    from chalicelib.clusters.polling import poll_offsets
     schedule, _ = configured_schedule()   # the production schedule (bench/readiness.py)
     base, minimum = sum(r.second.ops().values()), sum(_min_ops(1).values())
     for boot in (60, 120, 180):

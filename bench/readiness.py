@@ -5,7 +5,7 @@ AWAIT_NODES step) is one EC2 DescribeInstances and, once the instances run, one 
 DescribeInstanceInformation, plus the claim and release of the step and a queue message.
 Before issue 8 the first look came right after the launch and then every `poll_seconds` (10 s);
 now the first comes after a typical boot (`boot_seconds`, 60 s) and the waits grow (see
-chalicelib/clusters/machine.py: poll_offsets).
+chalicelib/clusters/polling.py: poll_offsets).
 
 Two parts: the schedule alone (pure: when the looks fall for nodes ready after N seconds),
 then a 2-worker launch through the whole platform on moto with a simulated 180 s boot
@@ -26,10 +26,10 @@ SIMULATED_BOOT = 180
 
 
 def configured_schedule():
-    from chalicelib.clusters import machine as c
+    from chalicelib.clusters import polling
     from chalicelib.kernel import config
     s = config.load()
-    return (c.Polling(s.boot_seconds, s.poll_seconds), s)
+    return (polling.Polling(s.boot_seconds, s.poll_seconds), s)
 
 
 def looks_until(offsets, ready_at: float, limit: float) -> tuple[int, float | None]:
@@ -115,24 +115,25 @@ def _measure(out: Measured, boot: float, step: float, fleet, Platform) -> None:
 
 def report(m: Measured, before: Measured | None = None, out=print) -> None:
     from chalicelib.clusters import machine as c
+    from chalicelib.clusters import polling
     boot, s = configured_schedule()
     out("=" * 92)
     out("Readiness: looks at a new fleet's nodes until they are ready")
     out("=" * 92)
     out(f"schedule now: first look {s.boot_seconds} s after the launch, then waits growing by "
-        f"{c.POLL_BACKOFF}x from {s.boot_seconds / 2:g} s, at least {s.poll_seconds} s, at most "
+        f"{polling.POLL_BACKOFF}x from {s.boot_seconds / 2:g} s, at least {s.poll_seconds} s, at most "
         f"{2 * s.boot_seconds} s")
-    first = [round(t, 1) for t, _ in zip(c.poll_offsets(boot), range(8))]
+    first = [round(t, 1) for t, _ in zip(polling.poll_offsets(boot), range(8))]
     out(f"  looks at (s after the launch): {', '.join(f'{t:g}' for t in first)}, ...")
     out(f"before: a look at the launch, then every {OLD_EVERY} s")
     out("")
     out(f"{'nodes ready after':<22}{'looks before':>13}{'looks now':>11}{'seen ready (now)':>18}")
     for ready in BOOTS:
         old, _ = looks_until(old_offsets(), ready, c.READINESS_TIMEOUT_SECONDS)
-        new, seen = looks_until(c.poll_offsets(boot), ready, c.READINESS_TIMEOUT_SECONDS)
+        new, seen = looks_until(polling.poll_offsets(boot), ready, c.READINESS_TIMEOUT_SECONDS)
         out(f"  {ready:>4} s{'':<14}{old:>13}{new:>11}{f'after {seen:g} s':>18}")
     old, _ = looks_until(old_offsets(), float("inf"), c.READINESS_TIMEOUT_SECONDS)
-    new, _ = looks_until(c.poll_offsets(boot), float("inf"), c.READINESS_TIMEOUT_SECONDS)
+    new, _ = looks_until(polling.poll_offsets(boot), float("inf"), c.READINESS_TIMEOUT_SECONDS)
     out(f"  never (15 min limit){'':<2}{old:>13}{new:>11}")
     out("")
     out(f"Through the platform (moto, 2 workers, a simulated {m.boot:g} s boot, fake clock):")

@@ -30,7 +30,7 @@ from .events import (  # noqa: F401 - the events are the machine's vocabulary
     StopRequested, InstancesStopping, InstancesStopped, ResumeRequested, RestartRequested,
     InstancesStarting, ClusterUpdated, ScaleRequested, NodesAdded, NodesRemoved,
     ScaleFailed, LaunchTemplateUpdated, InstanceTypeChanged, ActivityRecorded)
-from .polling import Polling, first_poll, next_poll, poll_offsets  # noqa: F401
+from .polling import Polling, first_poll
 
 
 class ClusterStatus(str, Enum):

@@ -1,20 +1,21 @@
-"""When a cluster's waits look at AWS, from this deployment's configuration (machine.Polling and
+"""When a cluster's waits look at AWS, from this deployment's configuration (polling.Polling and
 the schedule itself are pure, in machine.py). The engine asks `not_before` when it commits, so
 the first look at a new fleet comes after a typical boot, not at once."""
 from __future__ import annotations
 
 from ..kernel import config
 from . import machine as c
+from . import polling
 
 
-def boot() -> c.Polling:
+def boot() -> polling.Polling:
     s = config.get()
-    return c.Polling(s.boot_seconds, s.poll_seconds)
+    return polling.Polling(s.boot_seconds, s.poll_seconds)
 
 
-def shutdown() -> c.Polling:
+def shutdown() -> polling.Polling:
     s = config.get()
-    return c.Polling(s.shutdown_seconds, s.poll_seconds)
+    return polling.Polling(s.shutdown_seconds, s.poll_seconds)
 
 
 def not_before(s: c.Cluster) -> float | None:
@@ -25,5 +26,5 @@ def not_before(s: c.Cluster) -> float | None:
         return idle[0]
     stopping = c.stopping_since(s)
     if stopping is not None:
-        return c.first_poll(shutdown(), stopping)
+        return polling.first_poll(shutdown(), stopping)
     return c.not_before(s, boot(), shutdown())

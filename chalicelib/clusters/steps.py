@@ -13,7 +13,7 @@ from ..linking.links import link_for
 from ..org_network import commands as org_network
 from ..org_network import machine as org_net
 from . import machine as c
-from . import mpi_checks, node_key, schedule
+from . import mpi_checks, node_key, polling, schedule
 from .machine import Cluster, Step
 
 
@@ -135,7 +135,7 @@ def _launch_fleet(s: Cluster, now: float) -> list:
 
 def _await_nodes(s: Cluster, now: float):
     boot, since = schedule.boot(), s.launched_at if s.launched_at is not None else now
-    first = c.first_poll(boot, since)
+    first = polling.first_poll(boot, since)
     if now < first:   # an early delivery or re-drive: the nodes are still booting
         return Wait(first - now, "nodes still booting")
     ready = fleet.readiness(_client(s), _client(s, "ssm"), list(s.instance_ids))
@@ -146,7 +146,7 @@ def _await_nodes(s: Cluster, now: float):
     if c.readiness_overdue(s, now):
         return [c.LaunchFailed(f"nodes not ready after {c.READINESS_TIMEOUT_SECONDS // 60}"
                                f" minutes: {ready.waiting_for}", now)]
-    return Wait(c.next_poll(boot, since, now) - now, ready.waiting_for)
+    return Wait(polling.next_poll(boot, since, now) - now, ready.waiting_for)
 
 
 # ---- MPI readiness: each check one SSM command, sent then awaited -------------------------
@@ -199,12 +199,12 @@ def _terminate_instances(s: Cluster, now: float) -> list:
 def _await_termination(s: Cluster, now: float):
     shutdown = schedule.shutdown()
     since = s.terminating_at if s.terminating_at is not None else s.updated_at
-    first = c.first_poll(shutdown, since)
+    first = polling.first_poll(shutdown, since)
     if now < first:
         return Wait(first - now, "instances still shutting down")
     if fleet.all_terminated(_client(s), list(s.instance_ids)):
         return [c.InstancesTerminated(now)]
-    return Wait(c.next_poll(shutdown, since, now) - now, "instances still shutting down")
+    return Wait(polling.next_poll(shutdown, since, now) - now, "instances still shutting down")
 
 
 def _delete_launch_template(s: Cluster, now: float) -> list:
@@ -241,13 +241,13 @@ def _stop_instances(s: Cluster, now: float) -> list:
 def _await_stopped(s: Cluster, now: float):
     shutdown = schedule.shutdown()
     since = s.stopping_at if s.stopping_at is not None else now
-    first = c.first_poll(shutdown, since)
+    first = polling.first_poll(shutdown, since)
     if now < first:
         return Wait(first - now, "instances still stopping")
     done, waiting_for = instances.stopped(_client(s), list(s.instance_ids))
     if done:
         return [c.InstancesStopped(now)]
-    return Wait(c.next_poll(shutdown, since, now) - now, waiting_for)
+    return Wait(polling.next_poll(shutdown, since, now) - now, waiting_for)
 
 
 def _update_launch_template(s: Cluster, now: float) -> list:

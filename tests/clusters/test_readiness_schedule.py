@@ -1,4 +1,4 @@
-"""When a launch looks at its nodes, and a teardown at its instances (machine.poll_offsets):
+"""When a launch looks at its nodes, and a teardown at its instances (polling.poll_offsets):
 first after a typical boot or shutdown, then at growing waits; derived from the state and the
 time only, so a re-driven step keeps to the same schedule."""
 from __future__ import annotations
@@ -10,18 +10,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.clusters import machine as c
-from chalicelib.clusters.machine import Cluster, ClusterSpec, Instances, Polling, Step
+from chalicelib.clusters import polling
+from chalicelib.clusters.machine import Cluster, ClusterSpec, Instances, Step
+from chalicelib.clusters.polling import Polling
 
 BOOT = Polling(expected=60, floor=10)       # the production defaults (kernel/config.py)
 SHUTDOWN = Polling(expected=30, floor=10)
 
 
 def offsets(p: Polling, n: int) -> list[float]:
-    return list(itertools.islice(c.poll_offsets(p), n))
+    return list(itertools.islice(polling.poll_offsets(p), n))
 
 
 def looks_until_ready(p: Polling, ready_after: float) -> int:
-    return next(i for i, t in enumerate(c.poll_offsets(p), 1) if t >= ready_after)
+    return next(i for i, t in enumerate(polling.poll_offsets(p), 1) if t >= ready_after)
 
 
 def test_the_first_look_comes_after_a_typical_boot_then_the_waits_grow_to_a_cap():
@@ -52,12 +54,12 @@ def test_local_mode_looks_at_once_then_every_poll_seconds():
 def test_a_look_at_any_time_is_followed_by_the_next_scheduled_one(since, late, expected, floor):
     p = Polling(expected, floor)
     now = since + late
-    nxt = c.next_poll(p, since, now)
+    nxt = polling.next_poll(p, since, now)
     assert nxt >= now + floor                      # never sooner than the floor
     scheduled = [since + t for t in offsets(p, 3000)]
     later = [t for t in scheduled if t > now]
     assert nxt == max(later[0], now + floor)       # the schedule's next time, from the state
-    assert c.next_poll(p, since, now) == nxt       # a re-drive decides the same
+    assert polling.next_poll(p, since, now) == nxt       # a re-drive decides the same
 
 
 def _cluster(**kw) -> Cluster:

@@ -13,6 +13,7 @@ from .clusters import schedule as cluster_schedule
 from .cloud import sessions
 from .engine import registry
 from .image_shares import machine as share_machine
+from .jobs import machine as job_machine
 from .identity.organizations import get_organization
 from .kernel import holds
 from .linking import health as link_health
@@ -51,6 +52,11 @@ def _org_network_steps(step, state):
     return steps.run(step, state)
 
 
+def _job_steps(step, state):
+    from .jobs import steps
+    return steps.run(step, state)
+
+
 def _live_clusters_in_region(org_uuid: str, region: str) -> list[str]:
     """What a region's cleanup must wait for: the clusters of the region's workspaces."""
     return [name for ws in workspace_commands.live(org_uuid) if ws.region == region
@@ -82,6 +88,7 @@ MACHINES = (
     _machine(share_machine, share_machine.ImageShare, _share_steps),
     _machine(org_network_machine, org_network_machine.OrgNetwork, _org_network_steps,
              failed=org_network_machine.creation_failed),
+    _machine(job_machine, job_machine.JobRun, _job_steps, failed=job_machine.run_failed),
 )
 
 

@@ -79,6 +79,7 @@ class Platform:
                            JWT_SECRET: secrets.token_urlsafe(48),
                            # Links in emails are built from this only, never from the Host.
                            "CORRAL_PUBLIC_URL": "http://127.0.0.1:8000",
+                           "CORRAL_LOCAL_GIT": "1",   # jobs may clone file:// repositories
                            # Corral launches only its own images: skip moto's 6,000 defaults.
                            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         if not self.boot_seconds:

@@ -42,14 +42,18 @@ class Outcome:
 
 
 def send(ssm, instance_ids: list[str], script: str, comment: str,
-         timeout_seconds: int = 300) -> str | None:
+         timeout_seconds: int = 300, output: tuple[str, str] | None = None) -> str | None:
     """Run `script` with bash on every instance: the command id, or None when SSM does not
-    take commands for one of them yet (InvalidInstanceId: try again shortly)."""
+    take commands for one of them yet (InvalidInstanceId: try again shortly). `output`:
+    (bucket, key prefix) where SSM writes each instance's whole stdout and stderr when the
+    command ends (`output_keys`)."""
+    extra = ({"OutputS3BucketName": output[0], "OutputS3KeyPrefix": output[1]}
+             if output else {})
     try:
         reply = call(ssm.send_command, InstanceIds=list(instance_ids), DocumentName=DOCUMENT,
                      Comment=comment[:100], TimeoutSeconds=max(30, timeout_seconds),
                      Parameters={"commands": script.splitlines(),
-                                 "executionTimeout": [str(timeout_seconds)]})
+                                 "executionTimeout": [str(timeout_seconds)]}, **extra)
     except CloudError as e:
         if e.code == NOT_YET_KNOWN:
             return None
@@ -69,3 +73,34 @@ def outcomes(ssm, command_id: str, instance_ids: list[str]) -> dict[str, Outcome
                                            int(plugin.get("ResponseCode", -1)),
                                            plugin.get("Output", ""))
     return {i: found.get(i, Outcome(i, "Pending")) for i in instance_ids}
+
+
+def output_keys(prefix: str, command_id: str, instance_id: str) -> dict[str, str]:
+    """Where SSM writes an instance's output of a command sent with an S3 output location:
+    {"stdout": key, "stderr": key} (AWS's layout for AWS-RunShellScript)."""
+    base = f"{prefix.rstrip('/')}/{command_id}/{instance_id}/awsrunShellScript/0.awsrunShellScript"
+    return {"stdout": f"{base}/stdout", "stderr": f"{base}/stderr"}
+
+
+def find(ssm, instance_id: str, comment: str) -> str | None:
+    """The command sent to the instance with this comment (an earlier attempt that was sent
+    before its result was recorded), or None."""
+    pages = ssm.get_paginator("list_commands").paginate(InstanceId=instance_id)
+    rows = call(lambda: [c for p in pages for c in p["Commands"]])
+    return next((c["CommandId"] for c in rows if c.get("Comment") == comment[:100]), None)
+
+
+def error_tail(ssm, command_id: str, instance_id: str) -> str:
+    """The last line the command wrote to stderr on the instance (what a failure says)."""
+    reply = call(ssm.get_command_invocation, CommandId=command_id, InstanceId=instance_id)
+    lines = [line for line in reply.get("StandardErrorContent", "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def cancel(ssm, command_id: str) -> None:
+    """Stop the command wherever it still runs (one that ended already is left as it is)."""
+    try:
+        call(ssm.cancel_command, CommandId=command_id)
+    except CloudError as e:
+        if e.code not in ("InvalidCommandId", "DuplicateInstanceId"):
+            raise

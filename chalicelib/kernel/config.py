@@ -31,6 +31,8 @@ class Settings:
     # instances boot and stop at once: it sets both to 0.
     boot_seconds: int = 60
     shutdown_seconds: int = 30
+    # Jobs may clone file:// git repositories (local mode only: a folder of this machine).
+    local_git: bool = False
 
 
 def load() -> Settings:
@@ -51,6 +53,7 @@ def load() -> Settings:
         mail_echo=env.get("CORRAL_MAIL_ECHO", "") == "1",
         boot_seconds=int(env.get("CORRAL_BOOT_SECONDS", "60")),
         shutdown_seconds=int(env.get("CORRAL_SHUTDOWN_SECONDS", "30")),
+        local_git=env.get("CORRAL_LOCAL_GIT", "") == "1",
     )
 
 

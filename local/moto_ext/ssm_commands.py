@@ -29,7 +29,9 @@ running, its boot is over (``boot_time``) and it has an instance profile whose r
 SendCommand answers ``InvalidInstanceId``.
 
 Calls: SendCommand (``InstanceIds`` up to 50, ``Parameters.commands``, optional
-``executionTimeout`` seconds, default 3600), ListCommands, ListCommandInvocations
+``executionTimeout`` seconds, default 3600; with ``OutputS3BucketName`` and
+``OutputS3KeyPrefix``, each instance's whole stdout and stderr are written to that bucket of
+the account when its process ends, at AWS's keys), ListCommands, ListCommandInvocations
 (``CommandId``/``InstanceId``, ``Details`` with the plugin's output cut at 2,500
 characters), GetCommandInvocation (``StandardOutputContent``/``StandardErrorContent`` cut
 at 24,000 characters; ``InvocationDoesNotExist`` for an instance the command did not
@@ -216,6 +218,18 @@ class Invocation:
     start_date: Any = field(default_factory=utcnow)
     end_date: Any = None
     ended: str | None = None   # Cancelled / TimedOut when the emulator ended it
+    # (account, bucket, key prefix, command id): where SSM writes the whole output at the end
+    output: tuple[str, str, str, str] | None = None
+
+    def _finished(self, why: str | None = None) -> None:
+        """Once: the end time, and the output written to S3 when the command asked for it."""
+        if why:
+            self.ended = why
+        if self.end_date is not None:
+            return
+        self.end_date = utcnow()
+        if self.output:
+            _publish(self)
 
     def status(self, grace: float = 0.0) -> str:
         if self.ended:
@@ -231,8 +245,7 @@ class Invocation:
                 self.stop("TimedOut")
                 return self.ended  # type: ignore[return-value]
             return "InProgress"
-        if self.end_date is None:
-            self.end_date = utcnow()
+        self._finished()
         return "Success" if self.process.returncode == 0 else "Failed"
 
     def _left(self) -> float:
@@ -245,7 +258,7 @@ class Invocation:
             except ProcessLookupError:
                 pass
             self.process.wait()
-            self.ended, self.end_date = why, utcnow()
+            self._finished(why)
 
     def response_code(self) -> int:
         status = self.status()
@@ -297,11 +310,29 @@ class RunCommand:
         }
 
 
+def _publish(inv: Invocation) -> None:
+    """SSM's S3 output: `<prefix>/<command id>/<instance id>/awsrunShellScript/
+    0.awsrunShellScript/stdout` (and stderr), whole, in the account's bucket. A bucket that
+    is missing or refuses leaves the command's status as it is (as on AWS)."""
+    from moto.s3.models import s3_backends
+    account, bucket, prefix, command_id = inv.output  # type: ignore[misc]
+    base = "/".join(p for p in (prefix.strip("/"), command_id, inv.instance_id,
+                                "awsrunShellScript", "0.awsrunShellScript") if p)
+    backend = s3_backends[account]["aws"]
+    for name, path in (("stdout", inv.out), ("stderr", inv.err)):
+        try:
+            backend.put_object(bucket, f"{base}/{name}",
+                               path.read_bytes() if path.exists() else b"")
+        except Exception:  # noqa: BLE001 - a missing bucket: no output, as on AWS
+            return
+
+
 def _commands(backend: Any) -> dict[str, RunCommand]:
     return backend.__dict__.setdefault("_corral_run_commands", {})
 
 
-def _start(node: Node, command_id: str, script: str, timeout: float) -> Invocation:
+def _start(node: Node, command_id: str, script: str, timeout: float,
+           output: tuple[str, str, str, str] | None = None) -> Invocation:
     folder = node.root / "commands" / command_id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "script.sh").write_text(script)
@@ -314,7 +345,7 @@ def _start(node: Node, command_id: str, script: str, timeout: float) -> Invocati
             [shutil.which("bash") or "/bin/bash", str(folder / "script.sh")], cwd=node.work,
             env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
             start_new_session=True)
-    return Invocation(node.instance_id, process, out, err, timeout)
+    return Invocation(node.instance_id, process, out, err, timeout, output=output)
 
 
 def _int_parameter(parameters: dict[str, list[str]], name: str, default: int) -> int:
@@ -360,11 +391,15 @@ def send_command(self: Any) -> ActionResult:
     instances = _targets(self, list(dict.fromkeys(self._get_param("InstanceIds", []) or [])))
     ips = _private_ips(self.current_account, self.region)
     command_id = str(uuid.uuid4())
+    bucket = self._get_param("OutputS3BucketName")
+    output = ((self.current_account, bucket, self._get_param("OutputS3KeyPrefix") or "",
+               command_id) if bucket else None)
     invocations = {}
     for instance_id, instance in instances.items():
         node = _node(instance, self.current_account, self.region)
         invocations[instance_id] = _start(node, command_id,
-                                          rewrite("\n".join(lines) + "\n", node, ips), timeout)
+                                          rewrite("\n".join(lines) + "\n", node, ips), timeout,
+                                          output)
     command = RunCommand(command_id, self._get_param("Comment", "") or "", parameters,
                          self._get_int_param("TimeoutSeconds", 3600), utcnow(), invocations)
     with _lock:

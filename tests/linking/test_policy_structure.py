@@ -26,7 +26,11 @@ ROOT = Path(__file__).resolve().parents[2] / "chalicelib"
 CLIENT_NAMES = {"ec2": "ec2", "ssm": "ssm", "iam": "iam", "efs": "efs", "s3": "s3",
                 "sts": "sts", "secretsmanager": "secretsmanager", "secrets": "secretsmanager"}
 NOT_CUSTOMER = ("platform_client", "keys_client")   # the platform's own keys, a person's keys
-NOT_CALLS = {"get_paginator", "get_waiter", "can_paginate", "meta", "exceptions"}
+NOT_CALLS = {"get_paginator", "get_waiter", "can_paginate", "meta", "exceptions",
+             "generate_presigned_url"}
+# Methods whose first argument names the operation the role's credentials authorise: a
+# paginator calls it, a presigned URL is that request, signed for someone else to send.
+NAMING = ("get_paginator", "generate_presigned_url")
 # AWS calls these on the platform's behalf (the first fleet, the first file system).
 IMPLIED = {"iam:CreateServiceLinkedRole"}
 LAUNCHES = ("ec2:RunInstances", "ec2:CreateFleet")
@@ -108,7 +112,7 @@ def calls_in(source: str) -> set[tuple[str, str]]:
             found.add((service, node.attr))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "get_paginator" and node.args \
+                and node.func.attr in NAMING and node.args \
                 and isinstance(node.args[0], ast.Constant):
             owner = node.func.value
             service = _client_service(owner, defaults) if isinstance(owner, ast.Call) else \

@@ -1,0 +1,29 @@
+"""A run's logs: SSM writes the command's whole stdout and stderr to the organization's bucket
+when it ends (cloud/ssm.output_keys); the SDK fetches them through presigned URLs, without
+auth, that expire after an hour."""
+from __future__ import annotations
+
+from ..cloud import ssm
+from ..cloud.sessions import customer_client
+from ..kernel import clock
+from ..kernel.errors import DomainError
+from ..kernel.times import iso
+from ..linking.links import link_for
+from .machine import JobRun
+
+EXPIRES_SECONDS = 3600
+
+
+def urls(run: JobRun) -> dict:
+    """{"stdoutUrl", "stderrUrl", "expirationDate"} of a run that has started."""
+    if run.command_id is None or run.bucket is None:
+        raise DomainError(f"Job run {run.spec.name} is {run.status.value}: it has not started, "
+                          f"so it has no logs yet.")
+    s3 = customer_client(link_for(run.organization_uuid), "s3", run.region)
+    keys = ssm.output_keys(run.log_prefix, run.command_id, run.instance_id)
+    # Signed here, sent by the SDK: authorised as s3:GetObject of the linked role.
+    signed = {name: s3.generate_presigned_url("get_object", ExpiresIn=EXPIRES_SECONDS,
+                                              Params={"Bucket": run.bucket, "Key": key})
+              for name, key in keys.items()}
+    return {"stdoutUrl": signed["stdout"], "stderrUrl": signed["stderr"],
+            "expirationDate": iso(clock.now() + EXPIRES_SECONDS)}

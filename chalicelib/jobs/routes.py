@@ -1,0 +1,66 @@
+"""Job runs, in the official SDK's shapes (BODOSDK.md §3): submit, get, list, cancel, logs."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from ..api.http import body, json_view, not_found, paged, query
+from ..identity.caller import caller
+from ..kernel import config
+from ..workspaces import scope
+from . import commands, logs, shapes
+
+bp = Blueprint(__name__)
+
+
+def _who(c) -> str:
+    return f"user {c.user_uuid}" if c.user_uuid else f"API key {c.client_id}"
+
+
+@bp.route("/v1/jobs", methods=["POST"])
+@json_view
+def submit_job():
+    who = caller(bp.current_request)
+    ws = scope.own_workspace(who)
+    spec = shapes.parse_submit(body(bp.current_request), _who(who), config.get().local_git)
+    run = commands.submit(ws, spec)
+    if run is None:
+        raise not_found("cluster", spec.cluster_uuid)
+    return shapes.render(run)
+
+
+@bp.route("/v1/jobs", methods=["GET"])
+@json_view
+def list_jobs():
+    ws = caller(bp.current_request).require_workspace()
+    q = shapes.parse_list(query(bp.current_request))
+    found, total = commands.list_page(ws, q)
+    return paged([shapes.render(r) for r in found], total, q.number, q.size)
+
+
+def _run(run_uuid: str):
+    found = commands.get(caller(bp.current_request).require_workspace(), run_uuid)
+    if found is None:
+        raise not_found("job", run_uuid)
+    return found
+
+
+@bp.route("/v1/jobs/{run_uuid}", methods=["GET"])
+@json_view
+def get_job(run_uuid):
+    return shapes.render(_run(run_uuid))
+
+
+@bp.route("/v1/jobs/{run_uuid}", methods=["DELETE"])
+@json_view
+def cancel_job(run_uuid):
+    who = caller(bp.current_request)
+    found = commands.cancel(who.require_workspace(), run_uuid, _who(who))
+    if found is None:
+        raise not_found("job", run_uuid)
+    return shapes.render(found)
+
+
+@bp.route("/v1/jobs/{run_uuid}/logs", methods=["GET"])
+@json_view
+def job_logs(run_uuid):
+    return logs.urls(_run(run_uuid))

@@ -1,0 +1,59 @@
+"""The shell script a run is on its cluster's head node (through SSM Run Command), built from
+the run's validated spec. Pure: no I/O.
+
+It fetches the source into the run's own folder on /shared (every node sees it there), then
+runs `mpiexec -n <TOTAL_CORE_COUNT> -f <hostfile> python <exec file> <args>` in it, with the
+run's environment. The command's stdout and stderr are the user's code's (the fetch writes to
+stderr only), and SSM writes them to the organization's bucket when the command ends.
+
+Nothing the user typed is evaluated by the shell: every argument, variable value, path and
+URL is quoted with `shlex.quote`, so `1; rm -rf /`, `$(...)`, backticks and quotes reach the
+program as literal argv entries, and no message the script prints repeats them. A fetch that
+fails exits with FETCH_FAILED and says why on its last stderr line."""
+from __future__ import annotations
+
+import shlex
+
+from .machine import RunSpec
+
+FETCH_FAILED = 97
+RUNS = "/shared/.corral-jobs"
+
+
+def run_folder(run_uuid: str) -> str:
+    return f"{RUNS}/{run_uuid}"
+
+
+def _fetch(spec: RunSpec, folder: str) -> list[str]:
+    """Lines that leave the code in "$src"."""
+    src = spec.source
+    q = shlex.quote
+    if src.type == "WORKSPACE":
+        return [f"src={q(src.location)}",
+                f'[ -d "$src" ] || {{ echo "corral: no such folder on /shared" >&2; '
+                f'exit {FETCH_FAILED}; }}']
+    if src.type == "GIT":
+        clone = f"git clone --quiet -- {q(src.location)} \"$src\""
+        lines = [f'src={q(folder)}/src',
+                 'if [ ! -d "$src/.git" ]; then',
+                 '  rm -rf "$src"',
+                 f'  {clone} >&2 || {{ echo "corral: git clone failed" >&2; '
+                 f'exit {FETCH_FAILED}; }}',
+                 'fi']
+        if src.reference:
+            ref = q(src.reference)
+            lines.append(f'git -C "$src" checkout --quiet {ref} >&2 || {{ echo "corral: no '
+                         f'such reference in the repository" >&2; exit {FETCH_FAILED}; }}')
+        return lines
+    raise ValueError(f"unknown source type {src.type}")  # pragma: no cover - shapes refuse it
+
+
+def run_script(run_uuid: str, spec: RunSpec, total_cores: int, hostfile: str) -> str:
+    folder = run_folder(run_uuid)
+    q = shlex.quote
+    lines = ["set -u", f"mkdir -p {q(folder)}", *_fetch(spec, folder), 'cd "$src"']
+    lines += [f"export {name}={q(value)}" for name, value in sorted(spec.env.items())]
+    argv = " ".join(q(a) for a in spec.args)
+    lines.append(f"exec mpiexec -n {int(total_cores)} -f {q(hostfile)} python "
+                 f"{q(spec.exec_file)}{' ' + argv if argv else ''}")
+    return "\n".join(lines)

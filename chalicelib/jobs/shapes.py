@@ -1,0 +1,176 @@
+"""Job runs on the wire, as the official SDK sends and reads them (BODOSDK.md §3, §4, §6):
+requests carry `jobConfig` (with junk keys, never refused), replies carry `config` with a
+wrapped `source: {"type", "sourceDef"}` and snake_case duplicates of the ids `get()` loses."""
+from __future__ import annotations
+
+import re
+import shlex
+import uuid as uuidlib
+from posixpath import normpath
+
+from ..api import validate as v
+from ..api.http import invalid, page_params
+from ..kernel.listing import ListQuery
+from ..kernel.times import iso
+from .machine import ENDED, JobRun, JobStatus, RunSpec, Source
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+MAX_ARGS_LENGTH = 8192
+MAX_ENV = 100
+LIVE_STATUSES = frozenset(s.value for s in JobStatus if s not in ENDED)
+# Local mode clones from file:// repositories (a test's or a user's own folder).
+LOCAL_GIT_SCHEMES = ("file://",)
+
+
+def _uuid(body: dict, key: str) -> str:
+    raw = body.get(key)
+    try:
+        return str(uuidlib.UUID(raw)) if isinstance(raw, str) else _missing(key)
+    except ValueError:
+        raise invalid(key, "must be a UUID") from None
+
+
+def _missing(key: str):
+    raise invalid(key, "is required")
+
+
+def _object(body: dict, key: str) -> dict:
+    value = body.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid(key, "must be an object")
+    return value
+
+
+def _source(config: dict, allow_local_git: bool) -> Source:
+    raw = _object(config, "source")
+    kind = raw.get("type")
+    if kind not in ("GIT", "S3", "WORKSPACE"):
+        raise invalid("jobConfig.source.type", "must be GIT, S3 or WORKSPACE")
+    # The SDK wraps the definition in sourceDef; a flat object is read the same way.
+    definition = raw.get("sourceDef") if isinstance(raw.get("sourceDef"), dict) else raw
+    if kind == "GIT":
+        url = v.string(definition, "repoUrl", required=True, max_len=2048)
+        if url.endswith(".git") or url.endswith(".git/"):
+            raise invalid("jobConfig.source.sourceDef.repoUrl",
+                          "use the URL at the top of your web browser, not the path for "
+                          "cloning: it must not end in .git")
+        if not (url.startswith("https://") or (allow_local_git
+                                                and url.startswith(LOCAL_GIT_SCHEMES))):
+            raise invalid("jobConfig.source.sourceDef.repoUrl", "must be an https:// URL")
+        if definition.get("username") or definition.get("token"):
+            raise invalid("jobConfig.source.sourceDef.token",
+                          "private repositories (git credentials) are not supported yet: "
+                          "use a public repository, S3 or the workspace's /shared")
+        reference = v.string(definition, "reference", default="", max_len=255) or ""
+        if reference.startswith("-"):
+            raise invalid("jobConfig.source.sourceDef.reference", "must not start with '-'")
+        return Source("GIT", url, reference)
+    if kind == "WORKSPACE":
+        path = v.string(definition, "path", required=True, max_len=1024)
+        clean = normpath(path)
+        if not (clean == "/shared" or clean.startswith("/shared/")) or ".." in path.split("/"):
+            raise invalid("jobConfig.source.sourceDef.path", "must be a folder under /shared")
+        return Source("WORKSPACE", clean)
+    raise invalid("jobConfig.source.type", "S3 sources are not supported yet: use git or "
+                                           "the workspace's /shared")
+
+
+def _args(config: dict) -> tuple[str, ...]:
+    """The SDK sends arguments as one string: split as a shell would, evaluating nothing."""
+    raw = config.get("args")
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, str):
+        if len(raw) > MAX_ARGS_LENGTH:
+            raise invalid("jobConfig.args", f"at most {MAX_ARGS_LENGTH} characters")
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError as e:
+            raise invalid("jobConfig.args", f"cannot be split into words: {e}") from None
+    if isinstance(raw, list) and all(isinstance(a, str) for a in raw):
+        return tuple(raw)
+    if isinstance(raw, dict):   # {"--flag": value}: each a pair of words
+        return tuple(w for k, val in raw.items() for w in (str(k), str(val)))
+    raise invalid("jobConfig.args", "must be a string, a list of strings or an object")
+
+
+def _env(config: dict) -> dict[str, str]:
+    raw = _object(config, "envVars")
+    if len(raw) > MAX_ENV:
+        raise invalid("jobConfig.envVars", f"at most {MAX_ENV} variables")
+    env = {}
+    for name, value in raw.items():
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            raise invalid("jobConfig.envVars", f"{name!r} is not a variable name")
+        if not isinstance(value, (str, int, float, bool)) or "\0" in str(value):
+            raise invalid("jobConfig.envVars", f"{name}: the value must be a string")
+        env[name] = str(value)
+    return env
+
+
+def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> RunSpec:
+    """A POST /v1/jobs body. Raises 400 naming the field. Job templates and clusterConfig
+    (job-dedicated clusters) are not taken yet: refused, so nothing half-works."""
+    if body.get("jobTemplateUUID"):
+        raise invalid("jobTemplateUUID", "job templates are not supported yet")
+    if body.get("clusterConfig"):
+        raise invalid("clusterConfig", "job-dedicated clusters are not supported yet: give "
+                                       "clusterUUID")
+    cluster = _uuid(body, "clusterUUID")
+    config = _object(body, "jobConfig")
+    kind = config.get("type") or "PYTHON"
+    if kind != "PYTHON":
+        raise invalid("jobConfig.type", "only PYTHON jobs are run")
+    exec_file = v.string(config, "sourceLocation", required=True, max_len=1024)
+    if exec_file.startswith("-") or "\0" in exec_file:
+        raise invalid("jobConfig.sourceLocation", "must be a file path")
+    timeout = config.get("timeout")
+    if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool)
+                                or not 0 <= timeout <= 7 * 24 * 3600):
+        raise invalid("jobConfig.timeout", "seconds, from 0 (none) to 604800")
+    name = body.get("name") or exec_file.rsplit("/", 1)[-1]
+    if not isinstance(name, str) or not 0 < len(name) <= 128:
+        raise invalid("name", "at most 128 characters")
+    return RunSpec(name=name, cluster_uuid=cluster, source=_source(config, allow_local_git),
+                   exec_file=exec_file, args=_args(config), env=_env(config),
+                   timeout_seconds=timeout or 0, submitter=submitter)
+
+
+def parse_list(params: dict) -> ListQuery:
+    number, size = page_params(params)
+    clusters = frozenset(params.get("clusterUUID", []))
+    return ListQuery(number=number, size=size,
+                     descending=(params.get("order") or [""])[-1].upper() == "DESC",
+                     statuses=frozenset(params.get("status", [])),
+                     uuids=frozenset(params.get("uuid", [])), live_statuses=LIVE_STATUSES,
+                     keep=(lambda r: r.spec.cluster_uuid in clusters) if clusters else None)
+
+
+def _source_reply(src: Source) -> dict:
+    if src.type == "GIT":
+        definition = {"repoUrl": src.location, "reference": src.reference, "username": "",
+                      "token": ""}
+    else:
+        definition = {"path": src.location}
+    return {"type": src.type, "sourceDef": {"type": src.type, **definition}}
+
+
+def render(r: JobRun) -> dict:
+    s = r.spec
+    return {
+        "uuid": r.uuid, "name": s.name, "type": "BATCH", "status": r.status.value,
+        "reason": r.reason, "submittedAt": iso(r.submitted_at), "startedAt": iso(r.started_at),
+        "finishedAt": iso(r.finished_at), "lastHealthCheck": iso(r.updated_at),
+        "lastKnownActivity": iso(r.updated_at), "numRetriesUsed": 0, "tag": [],
+        "clusterUUID": s.cluster_uuid, "cluster_id": s.cluster_uuid,
+        "jobTemplateUUID": None, "job_template_id": None, "submitter": s.submitter,
+        "stats": {}, "isDDL": False, "sqlQueryResult": None, "exitCode": r.exit_code,
+        "workspaceUUID": r.workspace_uuid, "taskUUID": r.task.uuid if r.task else None,
+        "config": {"type": "PYTHON", "source": _source_reply(s.source),
+                   "sourceLocation": s.exec_file, "args": shlex.join(s.args),
+                   "envVars": dict(s.env), "timeout": s.timeout_seconds or None,
+                   "retryStrategy": {"numRetries": 0, "delayBetweenRetries": 1,
+                                     "retryOnTimeout": False}},
+    }

@@ -1,0 +1,93 @@
+"""Each pending job-run step as one side effect in the customer's account, through SSM on the
+head node of the run's cluster, returning the events that say what happened (or Wait)."""
+from __future__ import annotations
+
+from ..cloud import ssm
+from ..cloud.sessions import customer_client
+from ..clusters import commands as clusters
+from ..clusters.machine import ClusterStatus, total_core_count
+from ..engine.steps import Wait, runner
+from ..linking.links import link_for
+from . import machine as j
+from . import scripts
+from .machine import JobRun, Step
+
+POLL_SECONDS = 5            # how often a running command is looked at (and activity said)
+CLUSTER_POLL_SECONDS = 30   # how often a run waiting for its cluster looks again
+
+
+def _ssm(s: JobRun, region: str):
+    return customer_client(link_for(s.organization_uuid), "ssm", region)
+
+
+def comment(s: JobRun) -> str:
+    """Names the run's command: a retried start finds the one it sent."""
+    return f"corral job run {s.uuid}"
+
+
+def _start_run(s: JobRun, now: float):
+    cluster = clusters.get(s.workspace_uuid, s.spec.cluster_uuid)
+    if cluster is None or cluster.status in (ClusterStatus.TERMINATING,
+                                             ClusterStatus.TERMINATED):
+        return [j.RunEnded(j.S.FAILED.value, None, "the cluster was removed", now)]
+    if cluster.status == ClusterStatus.FAILED:
+        return [j.RunEnded(j.S.FAILED.value, None, f"the cluster failed: {cluster.failure}",
+                           now)]
+    if cluster.status != ClusterStatus.RUNNING or not cluster.hostfile:
+        why = f"cluster {cluster.spec.name} is {cluster.status.value}"
+        return j.waiting(s, why, now) or Wait(CLUSTER_POLL_SECONDS, why)
+    region, head = cluster.spec.region, cluster.nodes[0]["instance_id"]
+    bucket, prefix = cluster.network["bucket"], f"jobs/{s.uuid}"
+    total = total_core_count(cluster)
+    client = _ssm(s, region)
+    command_id = ssm.find(client, head, comment(s))
+    if command_id is None:
+        timeout = s.spec.timeout_seconds + 300 if s.spec.timeout_seconds else j.MAX_TIMEOUT_SECONDS
+        command_id = ssm.send(client, [head], scripts.run_script(s.uuid, s.spec, total,
+                                                                 cluster.hostfile),
+                              comment(s), min(timeout, 172800), output=(bucket, prefix))
+    if command_id is None:
+        return Wait(POLL_SECONDS, "SSM does not take commands for the head node yet")
+    clusters.record_activity(s.workspace_uuid, s.spec.cluster_uuid, now)
+    return [j.RunStarted(command_id, head, total, prefix, bucket, region, now)]
+
+
+def _await_run(s: JobRun, now: float):
+    client = _ssm(s, s.region)
+    outcome = ssm.outcomes(client, s.command_id, [s.instance_id])[s.instance_id]
+    if not outcome.done:
+        if j.timed_out(s, now):
+            ssm.cancel(client, s.command_id)
+            return [j.RunEnded(j.S.TIMEOUT.value, None,
+                               f"timeout after {s.spec.timeout_seconds} s", now)]
+        clusters.record_activity(s.workspace_uuid, s.spec.cluster_uuid, now)
+        return Wait(POLL_SECONDS, "running")
+    if outcome.ok:
+        return [j.RunEnded(j.S.SUCCEEDED.value, 0, "exit code 0", now)]
+    if outcome.status in ("TimedOut", "ExecutionTimedOut"):
+        return [j.RunEnded(j.S.TIMEOUT.value, None, "the command's execution timeout passed",
+                           now)]
+    if outcome.status == "Cancelled":
+        return [j.RunEnded(j.S.FAILED.value, None, "the command was cancelled outside the "
+                                                   "platform", now)]
+    if outcome.code == scripts.FETCH_FAILED:
+        why = ssm.error_tail(client, s.command_id, s.instance_id).removeprefix("corral: ")
+        src = s.spec.source
+        where = src.location + (f" at {src.reference}" if src.reference else "")
+        return [j.RunEnded(j.S.FAILED.value, outcome.code,
+                           f"the {src.type} source {where} could not be fetched: {why}", now)]
+    return [j.RunEnded(j.S.FAILED.value, outcome.code,
+                       f"non-zero exit code {outcome.code}", now)]
+
+
+def _cancel_command(s: JobRun, now: float) -> list:
+    if s.command_id:
+        ssm.cancel(_ssm(s, s.region), s.command_id)
+    return [j.CommandCancelled(now)]
+
+
+run = runner({
+    Step.START_RUN: _start_run,
+    Step.AWAIT_RUN: _await_run,
+    Step.CANCEL_COMMAND: _cancel_command,
+}, failed=j.run_failed)

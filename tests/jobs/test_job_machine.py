@@ -1,0 +1,77 @@
+"""The job run machine, pure: its statuses as the SDK knows them, the manual's task view, and
+what each command is allowed."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.jobs import machine as j
+from chalicelib.jobs.machine import JobStatus as S
+from chalicelib.jobs.machine import RunSpec, Source, Step
+from chalicelib.kernel.errors import DomainError
+from chalicelib.kernel.task import TaskStatus
+
+SPEC = RunSpec(name="r", cluster_uuid="c", source=Source("WORKSPACE", "/shared/app"),
+               exec_file="main.py", args=("1",), timeout_seconds=60, submitter="API key k")
+
+
+def submitted(at=0.0) -> j.JobRun:
+    return j.evolve(None, j.decide_submit("r1", "w", "o", SPEC, "t1", at)[0])
+
+
+def started(at=1.0) -> j.JobRun:
+    return j.evolve(submitted(), j.RunStarted("cmd", "i-1", 8, "jobs/r1", "b", "us-east-1", at))
+
+
+def test_a_run_goes_pending_running_succeeded_and_finishes_its_task():
+    s = submitted()
+    assert s.status == S.PENDING and s.reason == "in queue" and j.next_step(s) == Step.START_RUN
+    assert s.task.status == TaskStatus.NEW
+    s = started()
+    assert s.status == S.RUNNING and j.next_step(s) == Step.AWAIT_RUN
+    assert s.task.status == TaskStatus.INPROGRESS
+    s = j.evolve(s, j.RunEnded("SUCCEEDED", 0, "exit code 0", 5))
+    assert s.status == S.SUCCEEDED and s.finished_at == 5 and j.next_step(s) is None
+    assert s.task.status == TaskStatus.FINISHED and not j.live(s)
+
+
+@pytest.mark.parametrize("status", ["FAILED", "TIMEOUT"])
+def test_failures_and_timeouts_fail_the_task_with_the_reason(status):
+    s = j.evolve(started(), j.RunEnded(status, 3, "why", 5))
+    assert s.status == S(status) and s.reason == "why"
+    assert s.task.status == TaskStatus.FAILED and s.task.details[-1] == f"{status}: why"
+
+
+def test_a_cancel_before_the_start_ends_at_once_after_it_stops_the_command():
+    s = j.evolve(submitted(), j.decide_cancel(submitted(), "user a@b.c", 1)[0])
+    assert s.status == S.CANCELLED and s.reason == "cancelled by user a@b.c"
+    assert j.next_step(s) is None
+    s = j.evolve(started(), j.decide_cancel(started(), "user a@b.c", 2)[0])
+    assert s.status == S.CANCELLING and j.next_step(s) == Step.CANCEL_COMMAND
+    assert j.decide_cancel(s, "again", 3) == []
+    s = j.evolve(s, j.CommandCancelled(4))
+    assert s.status == S.CANCELLED and s.task.status == TaskStatus.FAILED
+    with pytest.raises(DomainError, match="already ended CANCELLED"):
+        j.decide_cancel(s, "x", 5)
+
+
+def test_a_command_that_ended_on_its_own_while_cancelling_keeps_its_own_status():
+    s = j.evolve(started(), j.CancelRequested("u", 2))
+    s = j.evolve(s, j.RunEnded("SUCCEEDED", 0, "exit code 0", 3))
+    assert s.status == S.SUCCEEDED
+    assert not j.allows(s, j.CommandCancelled(4))
+
+
+def test_a_run_says_once_why_it_waits_and_gives_up_after_an_hour():
+    s = submitted()
+    [said] = j.waiting(s, "cluster c is INPROGRESS", 10)
+    s = j.evolve(s, said)
+    assert s.reason == "cluster c is INPROGRESS" and s.status == S.PENDING
+    assert j.waiting(s, "cluster c is INPROGRESS", 20) == []
+    [ended] = j.waiting(s, "cluster c is INPROGRESS", j.CLUSTER_WAIT_SECONDS + 1)
+    assert j.evolve(s, ended).status == S.FAILED
+
+
+def test_the_timeout_counts_from_the_start():
+    s = started(at=100.0)
+    assert not j.timed_out(s, 160.0) and j.timed_out(s, 161.0)
+    assert not j.timed_out(submitted(), 10_000)

@@ -54,3 +54,11 @@ def test_an_efa_cluster_from_creation_to_the_regions_cleanup(local_run):
     assert seen["mpi"]["lines"] == 36 and seen["scaled"]["lines"] == 54, seen
     assert seen["left"] == {"vpcs": 0, "nat_gateways": 0, "addresses": 0, "file_systems": 0,
                             "instances": 0}, seen
+
+
+def test_a_job_run_with_the_sdk_prints_every_rank(local_run):
+    """cluster.run_job, wait_for_status and get_stdout, unmodified (tests/e2e/job_story.py)."""
+    seen = local_run.story(STORY.with_name("job_story.py"), STORY_TIMEOUT)
+    assert seen["status"] == "SUCCEEDED"
+    assert sorted(seen["stdout"]) == sorted(
+        f"rank {i} of 8: ['--greeting', 'hello world']" for i in range(8))

@@ -2,11 +2,15 @@
 state, then commits through the engine, which appends and enqueues the step that follows.
 Clusters live in their workspace's scope.
 
-Public surface for other concepts (jobs will start job-dedicated clusters through `create`;
-notebooks and jobs report activity through `record_activity`): create, get, remove,
-record_activity, live_names."""
+Public surface for other concepts (jobs start job-dedicated clusters through
+`create_for_job`; notebooks and jobs report activity through `record_activity`): create,
+create_for_job, get, remove, resume, record_activity, live_names."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from ..api.http import ApiError
 from ..engine import driver as engine
 from ..kernel import clock
 from ..kernel.errors import DomainError
@@ -36,6 +40,24 @@ def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
         now = workspaces.get(ws.organization_uuid, ws.uuid)
         _require_ready(now if now is not None else ws)
         raise DomainError(f"Workspace {ws.name} no longer accepts clusters.") from None
+
+
+def create_for_job(ws: Workspace, config: dict, job_name: str) -> Cluster:
+    """A cluster made for one job run (the SDK's `clusterConfig`: the create keys), removed
+    when the run ends: never idle-stopped meanwhile. A bad key is a 400 naming
+    `clusterConfig.<key>`."""
+    from . import shapes   # the HTTP app's: the worker and the tick never load it
+    body = {"name": _job_cluster_name(job_name), **config, "autoStop": 0, "autoPause": 0}
+    try:
+        spec = shapes.parse_create(ws, body)
+    except ApiError as e:
+        raise ApiError(e.status, e.error, f"clusterConfig.{e.message}",
+                       f"clusterConfig.{e.field}" if e.field else "clusterConfig") from None
+    return create(ws, replace(spec, is_job_dedicated=True))
+
+
+def _job_cluster_name(job_name: str) -> str:
+    return ("job-" + re.sub(r"[^A-Za-z0-9_-]+", "-", job_name))[:60].rstrip("-")
 
 
 def _watch_region(org_uuid: str, region: str) -> None:

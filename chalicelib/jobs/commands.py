@@ -4,6 +4,8 @@ in their workspace's scope; the cluster is reached through the clusters concept'
 surface."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..clusters import commands as clusters
 from ..clusters.machine import ClusterStatus
 from ..engine import driver as engine
@@ -20,9 +22,14 @@ from .machine import KIND, JobRun, RunSpec
 BUSY = "The job run is changing too fast right now; try again."
 
 
-def submit(ws: Workspace, spec: RunSpec) -> JobRun | None:
-    """A run on one of the workspace's clusters (None: there is no such cluster). A cluster
-    that is removed or failed is refused; one on its way is waited for."""
+def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None) -> JobRun | None:
+    """A run on one of the workspace's clusters (None: there is no such cluster), or, with
+    `cluster_config` (the SDK's create keys), on a cluster made for it and removed after it.
+    A cluster that is removed or failed is refused; one on its way is waited for; at most
+    MAX_QUEUE runs wait for one cluster."""
+    if cluster_config is not None:
+        made = clusters.create_for_job(ws, cluster_config, spec.name)
+        spec = replace(spec, cluster_uuid=made.uuid, dedicated=True)
     cluster = clusters.get(ws.uuid, spec.cluster_uuid)
     if cluster is None:
         return None
@@ -30,10 +37,18 @@ def submit(ws: Workspace, spec: RunSpec) -> JobRun | None:
                           ClusterStatus.FAILED):
         raise DomainError(f"Cluster {cluster.spec.name} is {cluster.status.value}: jobs run "
                           f"on a cluster that is RUNNING or on its way.", field="clusterUUID")
+    if len(live_on(ws.uuid, cluster.uuid)) >= j.MAX_QUEUE:
+        raise DomainError(f"Cluster {cluster.spec.name} has {j.MAX_QUEUE} job runs in line "
+                          f"already: wait for some to end.", field="clusterUUID")
     run_uuid, task_uuid = new_uuid(), new_uuid()
     events = j.decide_submit(run_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
                              clock.now())
-    return engine.create(KIND, ws.uuid, run_uuid, events).state
+    try:
+        return engine.create(KIND, ws.uuid, run_uuid, events).state
+    except Exception:
+        if spec.dedicated:   # no run to remove it later: it goes now
+            clusters.remove(ws.uuid, spec.cluster_uuid, by=f"job run {spec.name}, not submitted")
+        raise
 
 
 def get(workspace_uuid: str, run_uuid: str) -> JobRun | None:
@@ -43,6 +58,15 @@ def get(workspace_uuid: str, run_uuid: str) -> JobRun | None:
 
 def list_page(workspace_uuid: str, q: ListQuery) -> tuple[list[JobRun], int]:
     return lists.list_page(KIND, workspace_uuid, q, lambda data: load(JobRun, data))
+
+
+def live_on(workspace_uuid: str, cluster_uuid: str) -> list[JobRun]:
+    """The runs of a cluster that have not ended, in the order they were submitted (read from
+    the workspace's live runs)."""
+    q = ListQuery(number=1, size=j.MAX_QUEUE * 10, statuses=j.LIVE_STATUSES,
+                  live_statuses=j.LIVE_STATUSES,
+                  keep=lambda r: r.spec.cluster_uuid == cluster_uuid)
+    return list_page(workspace_uuid, q)[0]
 
 
 def cancel(workspace_uuid: str, run_uuid: str, by: str) -> JobRun | None:

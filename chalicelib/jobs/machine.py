@@ -2,11 +2,13 @@
 `mpiexec -n <TOTAL_CORE_COUNT> -f <hostfile> python <exec file> <args>` on its head node
 through SSM.
 
-PENDING (waiting for its cluster) -> RUNNING (the source fetched onto /shared and the command
-running) -> SUCCEEDED (exit 0), FAILED (a non-zero exit, a source that could not be fetched,
-the cluster failed or went away), TIMEOUT (the run's timeout passed: the command cancelled).
-A cancel: PENDING -> CANCELLED at once; RUNNING -> CANCELLING (the command cancelled) ->
-CANCELLED. The statuses are the SDK's (BODOSDK.md §5); the run's task shows them as the
+PENDING (waiting for its cluster, and for its turn: a cluster runs one job at a time, the
+others wait in line) -> RUNNING (the source fetched onto /shared and the command running) ->
+SUCCEEDED (exit 0), FAILED (a non-zero exit, a source that could not be fetched, the cluster
+failed or went away), TIMEOUT (the run's timeout passed: the command cancelled). A cancel:
+PENDING -> CANCELLED at once; RUNNING -> CANCELLING (the command cancelled) -> CANCELLED.
+An ended run then lets the next one in line have the cluster (RELEASE_LANE), and a run on a
+cluster made for it (clusterConfig) has that cluster removed (REMOVE_CLUSTER). The statuses are the SDK's (BODOSDK.md §5); the run's task shows them as the
 manual's NEW -> INPROGRESS -> FINISHED / FAILED, with a detail per phase.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..kernel.task import CarriesTasks, Task, TaskMove
 KIND = "job"
 RUN_JOB = "RUN_JOB"
 MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
+MAX_QUEUE = 100                   # runs waiting for one cluster
 CLUSTER_WAIT_SECONDS = 60 * 60    # a run waits this long for its cluster to be RUNNING
 
 
@@ -39,6 +42,7 @@ class JobStatus(str, Enum):
 
 S = JobStatus
 ENDED = (S.SUCCEEDED, S.FAILED, S.CANCELLED, S.TIMEOUT)
+LIVE_STATUSES = frozenset(s.value for s in JobStatus if s not in ENDED)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class RunSpec:
     env: dict[str, str] = field(default_factory=dict)
     timeout_seconds: int = 0           # 0 = no timeout
     submitter: str = ""
+    dedicated: bool = False            # the cluster was made for this run: removed after it
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -109,6 +114,23 @@ class CommandCancelled:
 
 
 @event
+class LaneTaken:
+    """The run has its cluster to itself (the lane: store/records, one row per cluster)."""
+    at: float
+
+
+@event
+class LaneReleased:
+    at: float
+
+
+@event
+class ClusterRemovalAsked:
+    """The run's own cluster (clusterConfig) was asked to go, the run having ended."""
+    at: float
+
+
+@event
 class RunWaiting:
     """The run waits (its cluster is not RUNNING yet, say): said once per reason."""
     reason: str
@@ -139,6 +161,8 @@ class JobRun(CarriesTasks):
     exit_code: int | None = None
     reason: str = "in queue"
     cancel_by: str | None = None
+    lane: bool = False                 # holds its cluster's lane (released once it ended)
+    cluster_removed: bool = False      # its own cluster was asked to go
     tasks: tuple[Task, ...] = ()
 
 
@@ -152,6 +176,9 @@ TRANSITIONS: dict[tuple[JobStatus | None, type], JobStatus] = {
     (S.RUNNING, CancelRequested): S.CANCELLING,
     (S.CANCELLING, CommandCancelled): S.CANCELLED,
     (S.CANCELLING, RunEnded): S.CANCELLING,   # ended on its own meanwhile: its status wins
+    (S.PENDING, LaneTaken): S.PENDING,
+    **{(s, LaneReleased): s for s in ENDED},
+    **{(s, ClusterRemovalAsked): s for s in ENDED},
 }
 
 
@@ -175,6 +202,13 @@ def evolve(state: JobRun | None, e: Any) -> JobRun:
 
 def _apply(s: JobRun, e: Any) -> JobRun:
     at = e.at
+    if isinstance(e, LaneTaken):
+        return replace(s, lane=True, reason="starting").with_task(
+            TaskMove.PROGRESS, f"Cluster {s.spec.cluster_uuid} is this run's until it ends", at)
+    if isinstance(e, LaneReleased):
+        return replace(s, lane=False)
+    if isinstance(e, ClusterRemovalAsked):
+        return replace(s, cluster_removed=True)
     if isinstance(e, RunWaiting):
         return replace(s, reason=e.reason).with_task(TaskMove.PROGRESS, f"Waiting: {e.reason}", at)
     if isinstance(e, RunStarted):
@@ -223,6 +257,8 @@ class Step(str, Enum):
     START_RUN = "START_RUN"
     AWAIT_RUN = "AWAIT_RUN"
     CANCEL_COMMAND = "CANCEL_COMMAND"
+    RELEASE_LANE = "RELEASE_LANE"
+    REMOVE_CLUSTER = "REMOVE_CLUSTER"
 
 
 def next_step(s: JobRun) -> Step | None:
@@ -232,12 +268,17 @@ def next_step(s: JobRun) -> Step | None:
         return Step.AWAIT_RUN
     if s.status == S.CANCELLING:
         return Step.CANCEL_COMMAND
+    if s.lane:
+        return Step.RELEASE_LANE
+    if s.spec.dedicated and not s.cluster_removed:
+        return Step.REMOVE_CLUSTER
     return None
 
 
-def waiting(s: JobRun, reason: str, at: float) -> list:
-    """Say once why the run waits (its cluster not RUNNING yet); after an hour it fails."""
-    if at - s.submitted_at > CLUSTER_WAIT_SECONDS:
+def waiting(s: JobRun, reason: str, at: float, for_cluster: bool = True) -> list:
+    """Say once why the run waits. Waiting for its cluster to be RUNNING ends after an hour
+    (FAILED); waiting in line behind other runs does not."""
+    if for_cluster and at - s.submitted_at > CLUSTER_WAIT_SECONDS:
         return [RunEnded(S.FAILED.value, None, f"the cluster was not RUNNING within "
                                                f"{CLUSTER_WAIT_SECONDS // 60} minutes: {reason}",
                          at)]
@@ -258,3 +299,7 @@ def run_failed(s: JobRun, reason: str, at: float) -> list:
 
 def live(s: JobRun) -> bool:
     return s.status not in ENDED
+
+
+def settled(s: JobRun) -> bool:
+    return not live(s) and next_step(s) is None

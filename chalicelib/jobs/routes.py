@@ -21,8 +21,9 @@ def _who(c) -> str:
 def submit_job():
     who = caller(bp.current_request)
     ws = scope.own_workspace(who)
-    spec = shapes.parse_submit(body(bp.current_request), _who(who), config.get().local_git)
-    run = commands.submit(ws, spec)
+    data = body(bp.current_request)
+    spec = shapes.parse_submit(data, _who(who), config.get().local_git)
+    run = commands.submit(ws, spec, data.get("clusterConfig"))
     if run is None:
         raise not_found("cluster", spec.cluster_uuid)
     return shapes.render(run)

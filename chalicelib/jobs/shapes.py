@@ -12,12 +12,11 @@ from ..api import validate as v
 from ..api.http import invalid, page_params
 from ..kernel.listing import ListQuery
 from ..kernel.times import iso
-from .machine import ENDED, JobRun, JobStatus, RunSpec, Source
+from .machine import LIVE_STATUSES, JobRun, RunSpec, Source
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 MAX_ARGS_LENGTH = 8192
 MAX_ENV = 100
-LIVE_STATUSES = frozenset(s.value for s in JobStatus if s not in ENDED)
 # Local mode clones from file:// repositories (a test's or a user's own folder).
 LOCAL_GIT_SCHEMES = ("file://",)
 
@@ -115,10 +114,11 @@ def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> R
     (job-dedicated clusters) are not taken yet: refused, so nothing half-works."""
     if body.get("jobTemplateUUID"):
         raise invalid("jobTemplateUUID", "job templates are not supported yet")
-    if body.get("clusterConfig"):
-        raise invalid("clusterConfig", "job-dedicated clusters are not supported yet: give "
-                                       "clusterUUID")
-    cluster = _uuid(body, "clusterUUID")
+    if body.get("clusterConfig") is not None:
+        _object(body, "clusterConfig")
+        cluster = ""      # made for the run (commands.submit)
+    else:
+        cluster = _uuid(body, "clusterUUID")
     config = _object(body, "jobConfig")
     kind = config.get("type") or "PYTHON"
     if kind != "PYTHON":

@@ -8,8 +8,9 @@ from ..clusters import commands as clusters
 from ..clusters.machine import ClusterStatus, total_core_count
 from ..engine.steps import Wait, runner
 from ..linking.links import link_for
+from ..kernel.errors import DomainError
+from . import commands, lanes, scripts
 from . import machine as j
-from . import scripts
 from .machine import JobRun, Step
 
 POLL_SECONDS = 5            # how often a running command is looked at (and activity said)
@@ -33,9 +34,13 @@ def _start_run(s: JobRun, now: float):
     if cluster.status == ClusterStatus.FAILED:
         return [j.RunEnded(j.S.FAILED.value, None, f"the cluster failed: {cluster.failure}",
                            now)]
+    if cluster.status == ClusterStatus.PAUSED:   # a run submitted to a paused cluster resumes it
+        clusters.resume(s.workspace_uuid, cluster.uuid, f"job run {s.spec.name}")
     if cluster.status != ClusterStatus.RUNNING or not cluster.hostfile:
         why = f"cluster {cluster.spec.name} is {cluster.status.value}"
         return j.waiting(s, why, now) or Wait(CLUSTER_POLL_SECONDS, why)
+    if not s.lane:
+        return _take_lane(s, cluster.spec.name, now)
     region, head = cluster.spec.region, cluster.nodes[0]["instance_id"]
     bucket, prefix = cluster.network["bucket"], f"jobs/{s.uuid}"
     total = total_core_count(cluster)
@@ -50,6 +55,33 @@ def _start_run(s: JobRun, now: float):
         return Wait(POLL_SECONDS, "SSM does not take commands for the head node yet")
     clusters.record_activity(s.workspace_uuid, s.spec.cluster_uuid, now)
     return [j.RunStarted(command_id, head, total, prefix, bucket, region, now)]
+
+
+def _take_lane(s: JobRun, cluster_name: str, now: float):
+    """The cluster for this run, once the runs before it in line have had it."""
+    line = commands.live_on(s.workspace_uuid, s.spec.cluster_uuid)   # in submission order
+    mine = next((i for i, r in enumerate(line) if r.uuid == s.uuid), len(line))
+    ahead = [r for i, r in enumerate(line)
+             if r.uuid != s.uuid and (i < mine or r.lane or r.status != j.S.PENDING)]
+    if not ahead and lanes.take(s.spec.cluster_uuid, s.uuid) == s.uuid:
+        return [j.LaneTaken(now)]
+    why = f"in queue: {max(len(ahead), 1)} run(s) ahead on cluster {cluster_name}"
+    return j.waiting(s, why, now, for_cluster=False) or Wait(CLUSTER_POLL_SECONDS, why)
+
+
+def _release_lane(s: JobRun, now: float) -> list:
+    lanes.release(s.spec.cluster_uuid, s.uuid)
+    return [j.LaneReleased(now)]
+
+
+def _remove_cluster(s: JobRun, now: float) -> list:
+    """The cluster made for this run goes with it, whatever the outcome."""
+    try:
+        clusters.remove(s.workspace_uuid, s.spec.cluster_uuid,
+                        by=f"job run {s.spec.name}, which it was made for, ended {s.status.value}")
+    except DomainError:
+        pass   # already being removed, or removed
+    return [j.ClusterRemovalAsked(now)]
 
 
 def _await_run(s: JobRun, now: float):
@@ -90,4 +122,6 @@ run = runner({
     Step.START_RUN: _start_run,
     Step.AWAIT_RUN: _await_run,
     Step.CANCEL_COMMAND: _cancel_command,
+    Step.RELEASE_LANE: _release_lane,
+    Step.REMOVE_CLUSTER: _remove_cluster,
 }, failed=j.run_failed)

@@ -35,7 +35,10 @@ def _start_run(s: JobRun, now: float):
         return [j.RunEnded(j.S.FAILED.value, None, f"the cluster failed: {cluster.failure}",
                            now)]
     if cluster.status == ClusterStatus.PAUSED:   # a run submitted to a paused cluster resumes it
-        clusters.resume(s.workspace_uuid, cluster.uuid, f"job run {s.spec.name}")
+        try:
+            clusters.resume(s.workspace_uuid, cluster.uuid, f"job run {s.spec.name}")
+        except DomainError:
+            pass   # resumed (or removed) meanwhile: the next look says which
     if cluster.status != ClusterStatus.RUNNING or not cluster.hostfile:
         why = f"cluster {cluster.spec.name} is {cluster.status.value}"
         return j.waiting(s, why, now) or Wait(CLUSTER_POLL_SECONDS, why)

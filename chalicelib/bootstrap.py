@@ -88,7 +88,8 @@ MACHINES = (
     _machine(share_machine, share_machine.ImageShare, _share_steps),
     _machine(org_network_machine, org_network_machine.OrgNetwork, _org_network_steps,
              failed=org_network_machine.creation_failed),
-    _machine(job_machine, job_machine.JobRun, _job_steps, failed=job_machine.run_failed),
+    _machine(job_machine, job_machine.JobRun, _job_steps, failed=job_machine.run_failed,
+             not_before=job_machine.not_before),
 )
 
 

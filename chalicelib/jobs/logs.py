@@ -14,13 +14,21 @@ from .machine import JobRun
 EXPIRES_SECONDS = 3600
 
 
-def urls(run: JobRun) -> dict:
-    """{"stdoutUrl", "stderrUrl", "expirationDate"} of a run that has started."""
-    if run.command_id is None or run.bucket is None:
-        raise DomainError(f"Job run {run.spec.name} is {run.status.value}: it has not started, "
-                          f"so it has no logs yet.")
+def urls(run: JobRun, attempt: int | None = None) -> dict:
+    """{"stdoutUrl", "stderrUrl", "expirationDate"} of an attempt (by default the latest one
+    that started)."""
+    started = [(a["attempt"], a["commandId"], a["instanceId"]) for a in run.attempts
+               if a.get("commandId")]
+    if run.command_id:
+        started.append((run.attempt, run.command_id, run.instance_id))
+    chosen = [a for a in started if attempt is None or a[0] == attempt]
+    if not chosen or run.bucket is None:
+        which = f"attempt {attempt}" if attempt else "it"
+        raise DomainError(f"Job run {run.spec.name} is {run.status.value}: {which} has not "
+                          f"started, so there are no logs yet.")
+    _, command_id, instance_id = chosen[-1]
     s3 = customer_client(link_for(run.organization_uuid), "s3", run.region)
-    keys = ssm.output_keys(run.log_prefix, run.command_id, run.instance_id)
+    keys = ssm.output_keys(run.log_prefix, command_id, instance_id)
     # Signed here, sent by the SDK: authorised as s3:GetObject of the linked role.
     signed = {name: s3.generate_presigned_url("get_object", ExpiresIn=EXPIRES_SECONDS,
                                               Params={"Bucket": run.bucket, "Key": key})

@@ -67,6 +67,9 @@ class RunSpec:
     timeout_seconds: int = 0           # 0 = no timeout
     submitter: str = ""
     dedicated: bool = False            # the cluster was made for this run: removed after it
+    retries: int = 0                   # the retry strategy: attempts after the first,
+    retry_delay_seconds: int = 60      # the wait before each,
+    retry_on_timeout: bool = False     # and whether a timeout is retried too
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -99,6 +102,18 @@ class RunEnded:
     status: str
     exit_code: int | None
     reason: str
+    at: float
+
+
+@event
+class AttemptFailed:
+    """An attempt ended FAILED or TIMEOUT and the retry strategy allows another: the run waits
+    `retry_delay_seconds`, then starts again. `cause`: code (a non-zero exit), timeout or
+    infrastructure (the source, the head node, SSM)."""
+    status: str
+    exit_code: int | None
+    reason: str
+    cause: str
     at: float
 
 
@@ -162,6 +177,9 @@ class JobRun(CarriesTasks):
     reason: str = "in queue"
     cancel_by: str | None = None
     lane: bool = False                 # holds its cluster's lane (released once it ended)
+    attempt: int = 1
+    attempts: tuple = ()               # the earlier attempts: {attempt, status, reason, ...}
+    retry_at: float | None = None      # the next attempt starts then
     cluster_removed: bool = False      # its own cluster was asked to go
     tasks: tuple[Task, ...] = ()
 
@@ -177,6 +195,8 @@ TRANSITIONS: dict[tuple[JobStatus | None, type], JobStatus] = {
     (S.CANCELLING, CommandCancelled): S.CANCELLED,
     (S.CANCELLING, RunEnded): S.CANCELLING,   # ended on its own meanwhile: its status wins
     (S.PENDING, LaneTaken): S.PENDING,
+    (S.PENDING, AttemptFailed): S.PENDING,    # failed before its command ran (the lane, SSM)
+    (S.RUNNING, AttemptFailed): S.PENDING,
     **{(s, LaneReleased): s for s in ENDED},
     **{(s, ClusterRemovalAsked): s for s in ENDED},
 }
@@ -205,6 +225,17 @@ def _apply(s: JobRun, e: Any) -> JobRun:
     if isinstance(e, LaneTaken):
         return replace(s, lane=True, reason="starting").with_task(
             TaskMove.PROGRESS, f"Cluster {s.spec.cluster_uuid} is this run's until it ends", at)
+    if isinstance(e, AttemptFailed):
+        past = {"attempt": s.attempt, "status": e.status, "exitCode": e.exit_code,
+                "reason": e.reason, "commandId": s.command_id, "instanceId": s.instance_id,
+                "startedAt": s.started_at, "finishedAt": at}
+        nxt, of = s.attempt + 1, s.spec.retries + 1
+        again = f"retrying in {s.spec.retry_delay_seconds} s (attempt {nxt} of {of})"
+        return replace(s, attempts=(*s.attempts, past), attempt=nxt, command_id=None,
+                       started_at=None, exit_code=e.exit_code,
+                       reason=f"{again} after {e.status}: {e.reason}",
+                       retry_at=at + s.spec.retry_delay_seconds).with_task(
+            TaskMove.PROGRESS, f"Attempt {s.attempt} {e.status}: {e.reason}; {again}", at)
     if isinstance(e, LaneReleased):
         return replace(s, lane=False)
     if isinstance(e, ClusterRemovalAsked):
@@ -285,15 +316,35 @@ def waiting(s: JobRun, reason: str, at: float, for_cluster: bool = True) -> list
     return [] if s.reason == reason else [RunWaiting(reason, at)]
 
 
+RETRIED_CAUSES = ("code", "infrastructure")
+
+
+def ended(s: JobRun, status: str, exit_code: int | None, reason: str, cause: str,
+          at: float) -> list:
+    """An attempt's end: another attempt when the retry strategy allows it for this cause (a
+    failure of the code or of the infrastructure while retries are left; a timeout only with
+    retryOnTimeout), else the run's end. A success or a cancel is never retried."""
+    retry = status != S.SUCCEEDED.value and s.attempt <= s.spec.retries and (
+        cause in RETRIED_CAUSES or (cause == "timeout" and s.spec.retry_on_timeout))
+    if retry:
+        return [AttemptFailed(status, exit_code, reason, cause, at)]
+    return [RunEnded(status, exit_code, reason, at)]
+
+
+def not_before(s: JobRun) -> float | None:
+    """A retry starts after its delay: the engine queues the start for then."""
+    return s.retry_at if next_step(s) == Step.START_RUN and s.retry_at else None
+
+
 def timed_out(s: JobRun, now: float) -> bool:
     return bool(s.spec.timeout_seconds and s.started_at is not None
                 and now - s.started_at > s.spec.timeout_seconds)
 
 
 def run_failed(s: JobRun, reason: str, at: float) -> list:
-    """A lasting AWS error: the run fails with AWS's reason (an infrastructure failure)."""
+    """A lasting AWS error: a failure of the infrastructure, retried as the strategy allows."""
     if s.status in (S.PENDING, S.RUNNING):
-        return [RunEnded(S.FAILED.value, None, reason, at)]
+        return ended(s, S.FAILED.value, None, reason, "infrastructure", at)
     return []
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from ..api.http import body, json_view, not_found, paged, query
+from ..api.http import body, int_param, json_view, not_found, paged, query
 from ..identity.caller import caller
 from ..kernel import config
 from ..workspaces import scope
@@ -64,4 +64,7 @@ def cancel_job(run_uuid):
 @bp.route("/v1/jobs/{run_uuid}/logs", methods=["GET"])
 @json_view
 def job_logs(run_uuid):
-    return logs.urls(_run(run_uuid))
+    """`?attempt=N`: an earlier attempt's logs (by default the latest attempt's)."""
+    params = query(bp.current_request)
+    attempt = int_param(params, "attempt", 0, 0, 1000) or None
+    return logs.urls(_run(run_uuid), attempt)

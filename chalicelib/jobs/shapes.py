@@ -17,6 +17,7 @@ from .machine import LIVE_STATUSES, JobRun, RunSpec, Source
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 MAX_ARGS_LENGTH = 8192
 MAX_ENV = 100
+MAX_RETRIES = 10
 # Local mode clones from file:// repositories (a test's or a user's own folder).
 LOCAL_GIT_SCHEMES = ("file://",)
 
@@ -109,6 +110,24 @@ def _env(config: dict) -> dict[str, str]:
     return env
 
 
+def _retries(config: dict) -> dict:
+    """The SDK's retryStrategy: numRetries (0 to 10), delayBetweenRetries in minutes (0 to
+    1440), retryOnTimeout."""
+    raw = _object(config, "retryStrategy")
+    field = "jobConfig.retryStrategy"
+    retries, delay = raw.get("numRetries", 0) or 0, raw.get("delayBetweenRetries", 1)
+    delay = 1 if delay is None else delay
+    for name, value, high in (("numRetries", retries, MAX_RETRIES),
+                              ("delayBetweenRetries", delay, 1440)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+            raise invalid(f"{field}.{name}", f"a whole number from 0 to {high}")
+    on_timeout = raw.get("retryOnTimeout", False)
+    if not isinstance(on_timeout, bool) and on_timeout is not None:
+        raise invalid(f"{field}.retryOnTimeout", "true or false")
+    return {"retries": retries, "retry_delay_seconds": delay * 60,
+            "retry_on_timeout": bool(on_timeout)}
+
+
 def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> RunSpec:
     """A POST /v1/jobs body. Raises 400 naming the field. Job templates and clusterConfig
     (job-dedicated clusters) are not taken yet: refused, so nothing half-works."""
@@ -135,7 +154,7 @@ def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> R
         raise invalid("name", "at most 128 characters")
     return RunSpec(name=name, cluster_uuid=cluster, source=_source(config, allow_local_git),
                    exec_file=exec_file, args=_args(config), env=_env(config),
-                   timeout_seconds=timeout or 0, submitter=submitter)
+                   timeout_seconds=timeout or 0, submitter=submitter, **_retries(config))
 
 
 def parse_list(params: dict) -> ListQuery:
@@ -163,7 +182,10 @@ def render(r: JobRun) -> dict:
         "uuid": r.uuid, "name": s.name, "type": "BATCH", "status": r.status.value,
         "reason": r.reason, "submittedAt": iso(r.submitted_at), "startedAt": iso(r.started_at),
         "finishedAt": iso(r.finished_at), "lastHealthCheck": iso(r.updated_at),
-        "lastKnownActivity": iso(r.updated_at), "numRetriesUsed": 0, "tag": [],
+        "lastKnownActivity": iso(r.updated_at), "numRetriesUsed": r.attempt - 1, "tag": [],
+        "attempt": r.attempt,
+        "attempts": [{**a, "startedAt": iso(a["startedAt"]), "finishedAt": iso(a["finishedAt"])}
+                     for a in r.attempts],
         "clusterUUID": s.cluster_uuid, "cluster_id": s.cluster_uuid,
         "jobTemplateUUID": None, "job_template_id": None, "submitter": s.submitter,
         "stats": {}, "isDDL": False, "sqlQueryResult": None, "exitCode": r.exit_code,
@@ -171,6 +193,7 @@ def render(r: JobRun) -> dict:
         "config": {"type": "PYTHON", "source": _source_reply(s.source),
                    "sourceLocation": s.exec_file, "args": shlex.join(s.args),
                    "envVars": dict(s.env), "timeout": s.timeout_seconds or None,
-                   "retryStrategy": {"numRetries": 0, "delayBetweenRetries": 1,
-                                     "retryOnTimeout": False}},
+                   "retryStrategy": {"numRetries": s.retries,
+                                     "delayBetweenRetries": s.retry_delay_seconds // 60,
+                                     "retryOnTimeout": s.retry_on_timeout}},
     }

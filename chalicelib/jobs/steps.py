@@ -22,11 +22,13 @@ def _ssm(s: JobRun, region: str):
 
 
 def comment(s: JobRun) -> str:
-    """Names the run's command: a retried start finds the one it sent."""
-    return f"corral job run {s.uuid}"
+    """Names the attempt's command: a retried start finds the one it sent."""
+    return f"corral job run {s.uuid} attempt {s.attempt}"
 
 
 def _start_run(s: JobRun, now: float):
+    if s.retry_at is not None and now < s.retry_at:
+        return Wait(s.retry_at - now, "waiting to retry")
     cluster = clusters.get(s.workspace_uuid, s.spec.cluster_uuid)
     if cluster is None or cluster.status in (ClusterStatus.TERMINATING,
                                              ClusterStatus.TERMINATED):
@@ -93,26 +95,26 @@ def _await_run(s: JobRun, now: float):
     if not outcome.done:
         if j.timed_out(s, now):
             ssm.cancel(client, s.command_id)
-            return [j.RunEnded(j.S.TIMEOUT.value, None,
-                               f"timeout after {s.spec.timeout_seconds} s", now)]
+            return j.ended(s, j.S.TIMEOUT.value, None,
+                           f"timeout after {s.spec.timeout_seconds} s", "timeout", now)
         clusters.record_activity(s.workspace_uuid, s.spec.cluster_uuid, now)
         return Wait(POLL_SECONDS, "running")
+    failed = j.S.FAILED.value
     if outcome.ok:
         return [j.RunEnded(j.S.SUCCEEDED.value, 0, "exit code 0", now)]
     if outcome.status in ("TimedOut", "ExecutionTimedOut"):
-        return [j.RunEnded(j.S.TIMEOUT.value, None, "the command's execution timeout passed",
-                           now)]
-    if outcome.status == "Cancelled":
-        return [j.RunEnded(j.S.FAILED.value, None, "the command was cancelled outside the "
-                                                   "platform", now)]
+        return j.ended(s, j.S.TIMEOUT.value, None, "the command's execution timeout passed",
+                       "timeout", now)
+    if outcome.code < 0:   # Cancelled, Undeliverable, Terminated, DeliveryTimedOut
+        return j.ended(s, failed, None, f"the head node did not run the command to its end: "
+                                        f"SSM says {outcome.status}", "infrastructure", now)
     if outcome.code == scripts.FETCH_FAILED:
         why = ssm.error_tail(client, s.command_id, s.instance_id).removeprefix("corral: ")
         src = s.spec.source
         where = src.location + (f" at {src.reference}" if src.reference else "")
-        return [j.RunEnded(j.S.FAILED.value, outcome.code,
-                           f"the {src.type} source {where} could not be fetched: {why}", now)]
-    return [j.RunEnded(j.S.FAILED.value, outcome.code,
-                       f"non-zero exit code {outcome.code}", now)]
+        return j.ended(s, failed, outcome.code, f"the {src.type} source {where} could not be "
+                                                f"fetched: {why}", "infrastructure", now)
+    return j.ended(s, failed, outcome.code, f"non-zero exit code {outcome.code}", "code", now)
 
 
 def _cancel_command(s: JobRun, now: float) -> list:

@@ -75,3 +75,34 @@ def test_the_timeout_counts_from_the_start():
     s = started(at=100.0)
     assert not j.timed_out(s, 160.0) and j.timed_out(s, 161.0)
     assert not j.timed_out(submitted(), 10_000)
+
+
+def _with(**retry) -> j.JobRun:
+    from dataclasses import replace
+    s = started()
+    return replace(s, spec=replace(s.spec, **retry))
+
+
+def test_retries_by_cause_as_the_strategy_allows():
+    none = _with()
+    assert [type(e) for e in j.ended(none, "FAILED", 3, "exit 3", "code", 5)] == [j.RunEnded]
+    two = _with(retries=2, retry_delay_seconds=60)
+    for cause in ("code", "infrastructure"):
+        assert [type(e) for e in j.ended(two, "FAILED", 3, "x", cause, 5)] == [j.AttemptFailed]
+    assert [type(e) for e in j.ended(two, "TIMEOUT", None, "t", "timeout", 5)] == [j.RunEnded]
+    on_timeout = _with(retries=1, retry_on_timeout=True)
+    assert [type(e) for e in j.ended(on_timeout, "TIMEOUT", None, "t", "timeout", 5)] == [
+        j.AttemptFailed]
+    assert [type(e) for e in j.ended(two, "SUCCEEDED", 0, "ok", "code", 5)] == [j.RunEnded]
+
+
+def test_an_attempt_that_fails_waits_its_delay_then_starts_again_until_none_are_left():
+    s = _with(retries=1, retry_delay_seconds=60)
+    s = j.evolve(s, j.ended(s, "FAILED", 3, "non-zero exit code 3", "code", 10)[0])
+    assert s.status == S.PENDING and s.attempt == 2 and s.command_id is None
+    assert s.reason == "retrying in 60 s (attempt 2 of 2) after FAILED: non-zero exit code 3"
+    assert s.attempts[0]["reason"] == "non-zero exit code 3" and s.attempts[0]["commandId"]
+    assert j.next_step(s) == Step.START_RUN and j.not_before(s) == 70
+    s = j.evolve(s, j.RunStarted("cmd-2", "i-1", 8, "jobs/r1", "b", "us-east-1", 70))
+    [last] = j.ended(s, "FAILED", 3, "non-zero exit code 3", "code", 80)
+    assert isinstance(last, j.RunEnded) and j.evolve(s, last).status == S.FAILED

@@ -253,3 +253,36 @@ def test_an_unknown_cluster_is_a_404_and_a_job_waits_for_a_cluster_on_its_way(pl
     # x.py does not exist: python says so, and the run fails with its exit code
     assert got["status"] == "FAILED" and got["exitCode"] == 2, got
     assert "x.py" in _logs(platform, run)["stderr"]
+
+
+def test_a_failed_attempt_is_retried_and_each_keeps_its_reason_and_logs(platform, cluster):
+    cluster_uuid, shared = cluster
+    (shared / "flaky.py").write_text(textwrap.dedent("""\
+        import os, sys
+        marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tried")
+        if os.environ["PMI_RANK"] == "0":
+            if not os.path.exists(marker):
+                open(marker, "w").close()
+                print("first attempt fails", file=sys.stderr)
+                sys.exit(3)
+            print("second attempt works")
+        """))
+    run = _submit(platform, cluster_uuid, _workspace("/shared"), "flaky.py",
+                  retryStrategy={"numRetries": 2, "delayBetweenRetries": 1,
+                                 "retryOnTimeout": False}).json_body
+    platform.settle()
+    got = platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body
+    assert got["status"] == "SUCCEEDED" and got["numRetriesUsed"] == 1, got
+    [first] = got["attempts"]
+    assert first["status"] == "FAILED" and first["reason"] == "non-zero exit code 3"
+    assert got["config"]["retryStrategy"] == {"numRetries": 2, "delayBetweenRetries": 1,
+                                              "retryOnTimeout": False}
+    assert "second attempt works" in _logs(platform, run)["stdout"]
+    earlier = platform.request("GET", f"/v1/jobs/{run['uuid']}/logs?attempt=1").json_body
+    s3 = platform.customer("s3")
+    url = urlsplit(earlier["stderrUrl"])
+    body = s3.get_object(Bucket=url.hostname.split(".")[0], Key=url.path.lstrip("/"))["Body"]
+    assert "first attempt fails" in body.read().decode()
+    task = platform.request("GET", f"/v1/tasks/{got['taskUUID']}").json_body
+    assert any(d.startswith("Attempt 1 FAILED: non-zero exit code 3; retrying in 60 s")
+               for d in task["details"]), task

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+import uuid as uuidlib
 from urllib.parse import urlsplit
 
 import pytest
@@ -117,40 +118,43 @@ def test_a_failing_script_fails_with_its_exit_code_and_stderr(platform, cluster)
     assert task["status"] == "FAILED" and "non-zero exit code 3" in task["details"][-1]
 
 
-def _long_run(platform, cluster, **config) -> dict:
-    """A run that sleeps: looked at without waiting for its process (AWS's way)."""
+def _long_run(platform, cluster, **config) -> tuple[dict, str]:
+    """A run that sleeps (a script named for this test alone, so that its processes can be
+    looked for): looked at without waiting for its process (AWS's way)."""
     cluster_uuid, shared = cluster
     ssm_commands.configure(platform.state_dir, read_grace=0.2)
-    (shared / "sleep.py").write_text("import time\nprint('started', flush=True)\n"
-                                     "time.sleep(120)\n")
-    run = _submit(platform, cluster_uuid, _workspace("/shared"), "sleep.py", **config).json_body
+    script = f"sleep-{uuidlib.uuid4().hex}.py"
+    (shared / script).write_text("import time\nprint('started', flush=True)\n"
+                                 "time.sleep(120)\n")
+    run = _submit(platform, cluster_uuid, _workspace("/shared"), script, **config).json_body
     platform.pump.drain()
     assert platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body["status"] == "RUNNING"
-    return run
+    assert _running(script)
+    return run, script
 
 
-def _sleepers() -> list[str]:
-    found = subprocess.run(["pgrep", "-f", "sleep.py"], capture_output=True, text=True)
+def _running(script: str) -> list[str]:
+    found = subprocess.run(["pgrep", "-f", script], capture_output=True, text=True)
     return found.stdout.split()
 
 
 def test_a_timeout_ends_the_run_and_its_processes(platform, cluster):
-    run = _long_run(platform, cluster, timeout=60)
+    run, script = _long_run(platform, cluster, timeout=60)
     platform.settle(rounds=10, step_seconds=15)
     got = platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body
     assert got["status"] == "TIMEOUT" and got["reason"] == "timeout after 60 s", got
-    assert not _sleepers()
+    assert not _running(script)
 
 
 def test_a_cancel_stops_the_command(platform, cluster):
-    run = _long_run(platform, cluster)
+    run, script = _long_run(platform, cluster)
     reply = platform.request("DELETE", f"/v1/jobs/{run['uuid']}")
     assert reply.status_code == 200 and reply.json_body["status"] == "CANCELLING"
     platform.settle(rounds=5)
     got = platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body
     assert got["status"] == "CANCELLED", got
     assert got["reason"].startswith("cancelled by API key")
-    assert not _sleepers()
+    assert not _running(script)
     again = platform.request("DELETE", f"/v1/jobs/{run['uuid']}")
     assert again.status_code == 409 and "already ended CANCELLED" in again.json_body["message"]
 

@@ -13,6 +13,7 @@ from .clusters import schedule as cluster_schedule
 from .cloud import sessions
 from .engine import registry
 from .image_shares import machine as share_machine
+from .jobs import commands as job_commands
 from .jobs import machine as job_machine
 from .identity.organizations import get_organization
 from .kernel import holds
@@ -107,6 +108,7 @@ def wire() -> None:
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
     onboarding.register("link", _linked)
     onboarding.register("cluster", cluster_commands.any_in_organization)
+    onboarding.register("job", job_commands.any_succeeded)
     region = org_network_machine.REGION_CONTAINER
     holds.register(region, "clusters", _live_clusters_in_region)
     holds.register(region, "workspaces", workspace_commands.live_names_in_region)

@@ -35,11 +35,7 @@ _SPLIT = re.compile(r"[\s,]+")
 
 
 def _workspace(org, wanted: str | None) -> tuple[Workspace | None, list[Workspace]]:
-    live = workspaces.live(org.uuid)
-    chosen = next((w for w in live if w.uuid == wanted), None) if wanted else None
-    if chosen is None and live:
-        chosen = next((w for w in live if w.status == WorkspaceStatus.READY), live[0])
-    return chosen, live
+    return workspaces.pick(org.uuid, wanted)
 
 
 def _catalog(ws: Workspace | None) -> tuple[list, list, str | None]:

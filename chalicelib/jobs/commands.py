@@ -15,6 +15,7 @@ from ..kernel.ids import new_uuid
 from ..kernel.listing import ListQuery
 from ..kernel.state import load
 from ..store import aggregates, lists
+from ..workspaces import commands as workspaces
 from ..workspaces.machine import Workspace
 from . import machine as j
 from .machine import KIND, JobRun, RunSpec
@@ -49,6 +50,14 @@ def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None) -> 
         if spec.dedicated:   # no run to remove it later: it goes now
             clusters.remove(ws.uuid, spec.cluster_uuid, by=f"job run {spec.name}, not submitted")
         raise
+
+
+def any_succeeded(org_uuid: str) -> bool:
+    """Whether a job of the organization has run to its end (the Onboarding step): its
+    workspaces' latest runs are read, not their history."""
+    latest = ListQuery(number=1, size=20, descending=True)
+    return any(r.status == j.S.SUCCEEDED for ws in workspaces.live(org_uuid)
+               for r in list_page(ws.uuid, latest)[0])
 
 
 def get(workspace_uuid: str, run_uuid: str) -> JobRun | None:

@@ -4,9 +4,9 @@ auth, that expire after an hour."""
 from __future__ import annotations
 
 from ..cloud import ssm
-from ..cloud.sessions import customer_client
+from ..cloud.sessions import call, customer_client
 from ..kernel import clock
-from ..kernel.errors import DomainError
+from ..kernel.errors import CloudError, DomainError
 from ..kernel.times import iso
 from ..linking.links import link_for
 from .machine import JobRun
@@ -14,9 +14,11 @@ from .machine import JobRun
 EXPIRES_SECONDS = 3600
 
 
-def urls(run: JobRun, attempt: int | None = None) -> dict:
-    """{"stdoutUrl", "stderrUrl", "expirationDate"} of an attempt (by default the latest one
-    that started)."""
+PAGE_LIMIT = 256 * 1024   # what the Jobs page shows of each log
+
+
+def _attempt(run: JobRun, attempt: int | None) -> tuple[str, str]:
+    """(command id, instance id) of an attempt (by default the latest one that started)."""
     started = [(a["attempt"], a["commandId"], a["instanceId"]) for a in run.attempts
                if a.get("commandId")]
     if run.command_id:
@@ -26,7 +28,34 @@ def urls(run: JobRun, attempt: int | None = None) -> dict:
         which = f"attempt {attempt}" if attempt else "it"
         raise DomainError(f"Job run {run.spec.name} is {run.status.value}: {which} has not "
                           f"started, so there are no logs yet.")
-    _, command_id, instance_id = chosen[-1]
+    return chosen[-1][1], chosen[-1][2]
+
+
+def read(run: JobRun, attempt: int | None = None, limit: int = PAGE_LIMIT) -> dict:
+    """{"stdout", "stderr": the first `limit` bytes as text, "cut": whether there was more}
+    for the Jobs page (the SDK fetches the URLs instead). A log not written yet (the attempt
+    still runs) reads as empty."""
+    command_id, instance_id = _attempt(run, attempt)
+    s3 = customer_client(link_for(run.organization_uuid), "s3", run.region)
+    found, cut = {}, False
+    for name, key in ssm.output_keys(run.log_prefix, command_id, instance_id).items():
+        try:
+            reply = call(s3.get_object, Bucket=run.bucket, Key=key, Range=f"bytes=0-{limit}")
+        except CloudError as e:
+            if e.code not in ("NoSuchKey", "InvalidRange"):
+                raise
+            found[name] = ""
+            continue
+        data = reply["Body"].read()
+        cut = cut or len(data) > limit
+        found[name] = data[:limit].decode(errors="replace")
+    return {**found, "cut": cut}
+
+
+def urls(run: JobRun, attempt: int | None = None) -> dict:
+    """{"stdoutUrl", "stderrUrl", "expirationDate"} of an attempt (by default the latest one
+    that started)."""
+    command_id, instance_id = _attempt(run, attempt)
     s3 = customer_client(link_for(run.organization_uuid), "s3", run.region)
     keys = ssm.output_keys(run.log_prefix, command_id, instance_id)
     # Signed here, sent by the SDK: authorised as s3:GetObject of the linked role.

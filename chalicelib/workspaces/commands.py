@@ -37,6 +37,16 @@ def live(org_uuid: str) -> list[Workspace]:
     return [load(Workspace, r.state) for r in aggregates.rows(KIND, org_uuid, live_only=True)]
 
 
+def pick(org_uuid: str, wanted: str | None) -> tuple[Workspace | None, list[Workspace]]:
+    """The workspace a page shows (the one asked for, else the first READY one, else the
+    first) and every live one, for its picker."""
+    found = live(org_uuid)
+    chosen = next((w for w in found if w.uuid == wanted), None) if wanted else None
+    if chosen is None and found:
+        chosen = next((w for w in found if w.status == WorkspaceStatus.READY), found[0])
+    return chosen, found
+
+
 def list_page(org_uuid: str, q: ListQuery) -> tuple[list[Workspace], int]:
     """One page of the organization's workspaces and how many match in all."""
     return lists.list_page(KIND, org_uuid, q, lambda data: load(Workspace, data))

@@ -224,12 +224,39 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         ips = driver.find_element("css selector", ".node-ips").text
         assert len(re.findall(r"\d+\.\d+\.\d+\.\d+", ips)) >= 2, ips
         assert "FINISHED" in driver.find_element("css selector", ".task-state").text
+
+        # A job on it from the Jobs page: its code in a folder of the cluster's /shared (the
+        # local folder standing for the organization's EFS), every rank in SHOW LOGS.
+        app = next((state_dir / "efs").iterdir()) / "app"
+        app.mkdir()
+        (app / "main.py").write_text("import os\nos.write(1, f\"rank {os.environ['PMI_RANK']}"
+                                     " {os.environ['WHO']}\\n\".encode())\n")
+        cluster_page = driver.current_url.split("#")[0]
+        _by_id(driver, "nav-jobs").click()
+        _wait_for(driver, "the Jobs page", lambda d: _by_id(d, "create-job"))
+        driver.find_element("css selector", "#create-job > summary").click()
+        _fill(driver, {"job-name": "hello", "job-command": "main.py", "job-path": "/shared/app"})
+        driver.find_element("css selector", "#job-advanced > summary").click()
+        _fill(driver, {"job-other": "WHO=ada"})
+        _by_id(driver, "create-job-button").click()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while "SUCCEEDED" not in re.findall(r'class="status">(\w+)<', driver.page_source):
+            assert time.monotonic() < deadline, f"job not SUCCEEDED:\n{driver.page_source[:4000]}"
+            time.sleep(1)
+            driver.get(driver.current_url.split("#")[0])
+        driver.find_element("css selector", "tr.run-details details > summary").click()
+        driver.find_element("css selector", "a.show-logs").click()
+        _wait_for(driver, "the logs", lambda d: "rank 0 ada" in _text(d, "stdout"))
+        assert sorted(_text(driver, "stdout").split("\n")) == [f"rank {i} ada" for i in range(8)]
+        driver.get(cluster_page)
+        _await_cluster(driver, "RUNNING")
         driver.find_element("css selector", "button.remove").click()
         _wait_for(driver, "the removal notice", lambda d: "removal requested" in _text(d, "notice"))
         driver.get(f"{info['api_url']}/")
         _wait_for(driver, "the onboarding list", lambda d: _by_id(d, "onboarding"))
         assert _by_id(driver, "onboarding-link").get_attribute("class") == "done"
         assert _by_id(driver, "onboarding-cluster").get_attribute("class") == "done"
+        assert _by_id(driver, "onboarding-job").get_attribute("class") == "done"
 
         # The secret keys never reached the log.
         log_text = server_log.read_text(errors="replace")

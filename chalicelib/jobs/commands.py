@@ -18,16 +18,20 @@ from ..store import aggregates, lists
 from ..workspaces import commands as workspaces
 from ..workspaces.machine import Workspace
 from . import machine as j
+from . import secrets
 from .machine import KIND, JobRun, RunSpec
 
 BUSY = "The job run is changing too fast right now; try again."
 
 
-def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None) -> JobRun | None:
+def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None,
+           git: tuple[str, str] | None = None) -> JobRun | None:
     """A run on one of the workspace's clusters (None: there is no such cluster), or, with
     `cluster_config` (the SDK's create keys), on a cluster made for it and removed after it.
     A cluster that is removed or failed is refused; one on its way is waited for; at most
-    MAX_QUEUE runs wait for one cluster."""
+    MAX_QUEUE runs wait for one cluster. `git`: (username, token) of a private repository:
+    the token is written to the customer's Parameter Store (secrets.py) and only its name is
+    kept, deleted again when the run ends (or at once if the run could not be written)."""
     if cluster_config is not None:
         made = clusters.create_for_job(ws, cluster_config, spec.name)
         spec = replace(spec, cluster_uuid=made.uuid, dedicated=True)
@@ -41,13 +45,21 @@ def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None) -> 
     if len(live_on(ws.uuid, cluster.uuid)) >= j.MAX_QUEUE:
         raise DomainError(f"Cluster {cluster.spec.name} has {j.MAX_QUEUE} job runs in line "
                           f"already: wait for some to end.", field="clusterUUID")
+    spec = replace(spec, region=cluster.spec.region)
     run_uuid, task_uuid = new_uuid(), new_uuid()
+    stored = None
+    if git is not None:
+        stored = secrets.store_git_token(cluster, run_uuid, git[1])
+        spec = replace(spec, source=replace(spec.source, credentials=stored, username=git[0]))
     events = j.decide_submit(run_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
                              clock.now())
     try:
         return engine.create(KIND, ws.uuid, run_uuid, events).state
     except Exception:
-        if spec.dedicated:   # no run to remove it later: it goes now
+        # No run to clean up after it later: what was made for it goes now.
+        if stored:
+            secrets.delete(cluster, stored)
+        if spec.dedicated:
             clusters.remove(ws.uuid, spec.cluster_uuid, by=f"job run {spec.name}, not submitted")
         raise
 

@@ -52,7 +52,8 @@ class Source:
     type: str
     location: str
     reference: str = ""
-    credentials: str = ""    # the parameter (in the customer's account) holding git secrets
+    credentials: str = ""    # the parameter (in the customer's account) holding the git token
+    username: str = ""       # the git user name the token goes with (not a secret)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class RunSpec:
     timeout_seconds: int = 0           # 0 = no timeout
     submitter: str = ""
     dedicated: bool = False            # the cluster was made for this run: removed after it
+    region: str = ""                   # the cluster's (its secrets are there too)
     retries: int = 0                   # the retry strategy: attempts after the first,
     retry_delay_seconds: int = 60      # the wait before each,
     retry_on_timeout: bool = False     # and whether a timeout is retried too
@@ -140,6 +142,12 @@ class LaneReleased:
 
 
 @event
+class SecretDeleted:
+    """The run's git token is gone from the customer's Parameter Store."""
+    at: float
+
+
+@event
 class ClusterRemovalAsked:
     """The run's own cluster (clusterConfig) was asked to go, the run having ended."""
     at: float
@@ -181,6 +189,7 @@ class JobRun(CarriesTasks):
     attempts: tuple = ()               # the earlier attempts: {attempt, status, reason, ...}
     retry_at: float | None = None      # the next attempt starts then
     cluster_removed: bool = False      # its own cluster was asked to go
+    secret_deleted: bool = False       # its git token (if it had one) deleted
     tasks: tuple[Task, ...] = ()
 
 
@@ -199,6 +208,7 @@ TRANSITIONS: dict[tuple[JobStatus | None, type], JobStatus] = {
     (S.RUNNING, AttemptFailed): S.PENDING,
     **{(s, LaneReleased): s for s in ENDED},
     **{(s, ClusterRemovalAsked): s for s in ENDED},
+    **{(s, SecretDeleted): s for s in ENDED},
 }
 
 
@@ -238,6 +248,8 @@ def _apply(s: JobRun, e: Any) -> JobRun:
             TaskMove.PROGRESS, f"Attempt {s.attempt} {e.status}: {e.reason}; {again}", at)
     if isinstance(e, LaneReleased):
         return replace(s, lane=False)
+    if isinstance(e, SecretDeleted):
+        return replace(s, secret_deleted=True)
     if isinstance(e, ClusterRemovalAsked):
         return replace(s, cluster_removed=True)
     if isinstance(e, RunWaiting):
@@ -289,6 +301,7 @@ class Step(str, Enum):
     AWAIT_RUN = "AWAIT_RUN"
     CANCEL_COMMAND = "CANCEL_COMMAND"
     RELEASE_LANE = "RELEASE_LANE"
+    DELETE_SECRET = "DELETE_SECRET"
     REMOVE_CLUSTER = "REMOVE_CLUSTER"
 
 
@@ -301,6 +314,8 @@ def next_step(s: JobRun) -> Step | None:
         return Step.CANCEL_COMMAND
     if s.lane:
         return Step.RELEASE_LANE
+    if s.spec.source.credentials and not s.secret_deleted:
+        return Step.DELETE_SECRET
     if s.spec.dedicated and not s.cluster_removed:
         return Step.REMOVE_CLUSTER
     return None

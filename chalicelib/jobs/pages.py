@@ -51,12 +51,13 @@ def jobs_page(user, org):
     return _page(bp.current_request, user, org, params.get("workspace"), notice=notice)
 
 
-def _source(path: str, reference: str) -> dict:
+def _source(path: str, reference: str, username: str, password: str) -> dict:
     if path.startswith("/"):    # a folder (on the cluster's /shared)
         return {"type": "WORKSPACE", "sourceDef": {"path": path}}
     if path.startswith("s3://"):
         return {"type": "S3", "sourceDef": {"bucketPath": path}}
-    return {"type": "GIT", "sourceDef": {"repoUrl": path, "reference": reference}}
+    return {"type": "GIT", "sourceDef": {"repoUrl": path, "reference": reference,
+                                         "username": username, "token": password}}
 
 
 def _env(text: str) -> dict:
@@ -85,7 +86,9 @@ def submit_body(data: dict) -> dict:
     except ValueError as e:
         raise ApiError(400, "ValidationError", f"Command: {e}", "jobConfig.args") from None
     config = {"type": "PYTHON", "source": _source(data.get("path", "").strip(),
-                                                 data.get("reference", "").strip()),
+                                                 data.get("reference", "").strip(),
+                                                 data.get("username", "").strip(),
+                                                 data.get("password", "")),
               "sourceLocation": words[0] if words else "", "args": shlex.join(words[1:]),
               "envVars": _env(data.get("other", "")),
               "timeout": _number(data.get("timeout", "")) or 0,
@@ -112,15 +115,22 @@ def create_job(user, org):
     try:
         body = submit_body(data)
         spec = shapes.parse_submit(body, f"user {user.email}", config.get().local_git)
-        run = commands.submit(ws, spec, body.get("clusterConfig"))
+        run = commands.submit(ws, spec, body.get("clusterConfig"), shapes.git_secret(body))
     except ApiError as e:
-        return _page(request, user, org, ws.uuid, status=e.status, error=e.message, values=data)
+        return _page(request, user, org, ws.uuid, status=e.status, error=e.message,
+                     values=_kept(data))
     except DomainError as e:
-        return _page(request, user, org, ws.uuid, status=409, error=e.message, values=data)
+        return _page(request, user, org, ws.uuid, status=409, error=e.message,
+                     values=_kept(data))
     if run is None:
-        return _page(request, user, org, ws.uuid, status=404, values=data,
+        return _page(request, user, org, ws.uuid, status=404, values=_kept(data),
                      error="That cluster is not in this workspace.")
     return redirect(f"/jobs?workspace={ws.uuid}&done=submit#run-{run.uuid}")
+
+
+def _kept(data: dict) -> dict:
+    """What the form shows again after a refusal: all but the password."""
+    return {k: v for k, v in data.items() if k != "password"}
 
 
 def _run_of(org, ws_uuid: str | None, run_uuid: str):

@@ -23,7 +23,7 @@ def submit_job():
     ws = scope.own_workspace(who)
     data = body(bp.current_request)
     spec = shapes.parse_submit(data, _who(who), config.get().local_git)
-    run = commands.submit(ws, spec, data.get("clusterConfig"))
+    run = commands.submit(ws, spec, data.get("clusterConfig"), shapes.git_secret(data))
     if run is None:
         raise not_found("cluster", spec.cluster_uuid)
     return shapes.render(run)

@@ -24,7 +24,26 @@ def run_folder(run_uuid: str) -> str:
     return f"{RUNS}/{run_uuid}"
 
 
-def _fetch(spec: RunSpec, folder: str) -> list[str]:
+def _git_credentials(src, region: str) -> tuple[list[str], str]:
+    """(lines before the clone, what the clone is prefixed with): the token is read on the
+    node from Parameter Store (never written in the command) and handed to git by an askpass
+    helper through the environment of the clone alone; the helper is gone before the code
+    runs."""
+    q = shlex.quote
+    helper = ('#!/bin/sh\ncase "$1" in Username*) printf "%s\\n" "$CORRAL_GIT_USERNAME" ;; '
+              '*) printf "%s\\n" "$CORRAL_GIT_TOKEN" ;; esac\n')
+    lines = [f"token=$(aws ssm get-parameter --region {q(region)} --with-decryption --name "
+             f"{q(src.credentials)} --query Parameter.Value --output text) || {{ echo "
+             f'"corral: the git token could not be read from Parameter Store" >&2; '
+             f"exit {FETCH_FAILED}; }}",
+             'askpass=$(mktemp)', f"printf '%s' {q(helper)} > \"$askpass\"",
+             'chmod 700 "$askpass"']
+    prefix = (f'CORRAL_GIT_USERNAME={q(src.username)} CORRAL_GIT_TOKEN="$token" '
+              'GIT_ASKPASS="$askpass" GIT_TERMINAL_PROMPT=0 ')
+    return lines, prefix
+
+
+def _fetch(spec: RunSpec, folder: str, region: str) -> list[str]:
     """Lines that leave the code in "$src"."""
     src = spec.source
     q = shlex.quote
@@ -33,11 +52,15 @@ def _fetch(spec: RunSpec, folder: str) -> list[str]:
                 f'[ -d "$src" ] || {{ echo "corral: no such folder on /shared" >&2; '
                 f'exit {FETCH_FAILED}; }}']
     if src.type == "GIT":
-        clone = f"git clone --quiet -- {q(src.location)} \"$src\""
+        before, prefix = _git_credentials(src, region) if src.credentials else ([], "")
+        clone = f"{prefix}git clone --quiet -- {q(src.location)} \"$src\""
         lines = [f'src={q(folder)}/src',
                  'if [ ! -d "$src/.git" ]; then',
                  '  rm -rf "$src"',
-                 f'  {clone} >&2 || {{ echo "corral: git clone failed" >&2; '
+                 *[f"  {line}" for line in before],
+                 f'  {clone} >&2; cloned=$?',
+                 *(['  rm -f "$askpass"; unset token'] if before else []),
+                 f'  [ "$cloned" -eq 0 ] || {{ echo "corral: git clone failed" >&2; '
                  f'exit {FETCH_FAILED}; }}',
                  'fi']
         if src.reference:
@@ -48,10 +71,11 @@ def _fetch(spec: RunSpec, folder: str) -> list[str]:
     raise ValueError(f"unknown source type {src.type}")  # pragma: no cover - shapes refuse it
 
 
-def run_script(run_uuid: str, spec: RunSpec, total_cores: int, hostfile: str) -> str:
+def run_script(run_uuid: str, spec: RunSpec, total_cores: int, hostfile: str,
+               region: str) -> str:
     folder = run_folder(run_uuid)
     q = shlex.quote
-    lines = ["set -u", f"mkdir -p {q(folder)}", *_fetch(spec, folder), 'cd "$src"']
+    lines = ["set -u", f"mkdir -p {q(folder)}", *_fetch(spec, folder, region), 'cd "$src"']
     lines += [f"export {name}={q(value)}" for name, value in sorted(spec.env.items())]
     argv = " ".join(q(a) for a in spec.args)
     lines.append(f"exec mpiexec -n {int(total_cores)} -f {q(hostfile)} python "

@@ -18,8 +18,9 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 MAX_ARGS_LENGTH = 8192
 MAX_ENV = 100
 MAX_RETRIES = 10
-# Local mode clones from file:// repositories (a test's or a user's own folder).
-LOCAL_GIT_SCHEMES = ("file://",)
+# Local mode clones from this machine too: a folder, or a server on loopback.
+LOCAL_GIT_URLS = ("file://", "http://127.0.0.1:", "http://localhost:")
+MAX_TOKEN = 4096
 
 
 def _uuid(body: dict, key: str) -> str:
@@ -57,12 +58,8 @@ def _source(config: dict, allow_local_git: bool) -> Source:
                           "use the URL at the top of your web browser, not the path for "
                           "cloning: it must not end in .git")
         if not (url.startswith("https://") or (allow_local_git
-                                                and url.startswith(LOCAL_GIT_SCHEMES))):
+                                                and url.startswith(LOCAL_GIT_URLS))):
             raise invalid("jobConfig.source.sourceDef.repoUrl", "must be an https:// URL")
-        if definition.get("username") or definition.get("token"):
-            raise invalid("jobConfig.source.sourceDef.token",
-                          "private repositories (git credentials) are not supported yet: "
-                          "use a public repository, S3 or the workspace's /shared")
         reference = v.string(definition, "reference", default="", max_len=255) or ""
         if reference.startswith("-"):
             raise invalid("jobConfig.source.sourceDef.reference", "must not start with '-'")
@@ -75,6 +72,23 @@ def _source(config: dict, allow_local_git: bool) -> Source:
         return Source("WORKSPACE", clean)
     raise invalid("jobConfig.source.type", "S3 sources are not supported yet: use git or "
                                            "the workspace's /shared")
+
+
+def git_secret(body: dict) -> tuple[str, str] | None:
+    """(username, token) of a private repository, or None. The token is a secret: it goes to
+    the customer's Parameter Store (commands.submit), never into the run's spec or events."""
+    config = _object(body, "jobConfig")
+    raw = _object(config, "source")
+    definition = raw.get("sourceDef") if isinstance(raw.get("sourceDef"), dict) else raw
+    if raw.get("type") != "GIT" or not definition.get("token"):
+        return None
+    where = "jobConfig.source.sourceDef"
+    token = v.string(definition, "token", required=True, max_len=MAX_TOKEN)
+    username = v.string(definition, "username", default="", max_len=256) or ""
+    for name, value in (("token", token), ("username", username)):
+        if any(c in value for c in "\r\n\0"):
+            raise invalid(f"{where}.{name}", "must be one line")
+    return username, token
 
 
 def _args(config: dict) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from ..clusters.machine import ClusterStatus, total_core_count
 from ..engine.steps import Wait, runner
 from ..linking.links import link_for
 from ..kernel.errors import DomainError
-from . import commands, lanes, scripts
+from . import commands, lanes, scripts, secrets
 from . import machine as j
 from .machine import JobRun, Step
 
@@ -54,7 +54,7 @@ def _start_run(s: JobRun, now: float):
     if command_id is None:
         timeout = s.spec.timeout_seconds + 300 if s.spec.timeout_seconds else j.MAX_TIMEOUT_SECONDS
         command_id = ssm.send(client, [head], scripts.run_script(s.uuid, s.spec, total,
-                                                                 cluster.hostfile),
+                                                                 cluster.hostfile, region),
                               comment(s), min(timeout, 172800), output=(bucket, prefix))
     if command_id is None:
         return Wait(POLL_SECONDS, "SSM does not take commands for the head node yet")
@@ -77,6 +77,11 @@ def _take_lane(s: JobRun, cluster_name: str, now: float):
 def _release_lane(s: JobRun, now: float) -> list:
     lanes.release(s.spec.cluster_uuid, s.uuid)
     return [j.LaneReleased(now)]
+
+
+def _delete_secret(s: JobRun, now: float) -> list:
+    secrets.delete_in(s.organization_uuid, s.spec.region or s.region, s.spec.source.credentials)
+    return [j.SecretDeleted(now)]
 
 
 def _remove_cluster(s: JobRun, now: float) -> list:
@@ -128,5 +133,6 @@ run = runner({
     Step.AWAIT_RUN: _await_run,
     Step.CANCEL_COMMAND: _cancel_command,
     Step.RELEASE_LANE: _release_lane,
+    Step.DELETE_SECRET: _delete_secret,
     Step.REMOVE_CLUSTER: _remove_cluster,
 }, failed=j.run_failed)

@@ -106,3 +106,17 @@ def test_an_attempt_that_fails_waits_its_delay_then_starts_again_until_none_are_
     s = j.evolve(s, j.RunStarted("cmd-2", "i-1", 8, "jobs/r1", "b", "us-east-1", 70))
     [last] = j.ended(s, "FAILED", 3, "non-zero exit code 3", "code", 80)
     assert isinstance(last, j.RunEnded) and j.evolve(s, last).status == S.FAILED
+
+
+def test_an_ended_run_releases_its_lane_then_deletes_its_token_then_its_cluster():
+    from dataclasses import replace
+    s = started()
+    s = replace(s, lane=True, spec=replace(s.spec, dedicated=True, source=replace(
+        s.spec.source, credentials="/corral/o/jobs/r1/git-token")))
+    s = j.evolve(s, j.RunEnded("FAILED", 2, "non-zero exit code 2", 5))
+    order = []
+    for event in (j.LaneReleased(6), j.SecretDeleted(7), j.ClusterRemovalAsked(8)):
+        order.append(j.next_step(s))
+        s = j.evolve(s, event)
+    assert order == [Step.RELEASE_LANE, Step.DELETE_SECRET, Step.REMOVE_CLUSTER]
+    assert j.next_step(s) is None and s.status == S.FAILED and j.settled(s)

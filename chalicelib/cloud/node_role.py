@@ -42,6 +42,9 @@ def inline_policy(bucket: str, secrets_prefix: str, region: str, account_id: str
         {"Sid": "OrganizationBucketObjects", "Effect": "Allow",
          "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
          "Resource": f"arn:aws:s3:::{bucket}/*"},
+        {"Sid": "ReadData", "Effect": "Allow",   # jobs' S3 code and data (bucket policies apply)
+         "Action": ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
+         "Resource": "*"},
         {"Sid": "OrganizationSecrets", "Effect": "Allow",
          "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
          "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter{secrets_prefix}*"}]}

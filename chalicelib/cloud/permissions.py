@@ -142,8 +142,9 @@ NEEDS: dict[str, Need] = {
         "PutLifecycleConfiguration", "ListTagsForResource")},
     # ---- the organization's bucket ----
     "s3:ListAllMyBuckets": ANY,
+    "s3:GetBucketLocation": ANY,   # a job's S3 source must be in its cluster's region
     **{f"s3:{a}": _own("bucket") for a in (
-        "CreateBucket", "DeleteBucket", "ListBucket", "ListBucketVersions", "GetBucketLocation",
+        "CreateBucket", "DeleteBucket", "ListBucket", "ListBucketVersions",
         "GetBucketTagging", "PutBucketTagging", "PutBucketPublicAccessBlock",
         "PutEncryptionConfiguration", "PutBucketOwnershipControls", "PutBucketPolicy",
         "PutLifecycleConfiguration", "PutBucketVersioning")},

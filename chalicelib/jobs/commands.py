@@ -18,7 +18,7 @@ from ..store import aggregates, lists
 from ..workspaces import commands as workspaces
 from ..workspaces.machine import Workspace
 from . import machine as j
-from . import secrets
+from . import secrets, sources
 from .machine import KIND, JobRun, RunSpec
 
 BUSY = "The job run is changing too fast right now; try again."
@@ -46,6 +46,8 @@ def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None,
         raise DomainError(f"Cluster {cluster.spec.name} has {j.MAX_QUEUE} job runs in line "
                           f"already: wait for some to end.", field="clusterUUID")
     spec = replace(spec, region=cluster.spec.region)
+    if spec.source.type == "S3":
+        sources.check_s3(cluster, spec.source.location)
     run_uuid, task_uuid = new_uuid(), new_uuid()
     stored = None
     if git is not None:

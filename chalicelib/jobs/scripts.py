@@ -51,6 +51,10 @@ def _fetch(spec: RunSpec, folder: str, region: str) -> list[str]:
         return [f"src={q(src.location)}",
                 f'[ -d "$src" ] || {{ echo "corral: no such folder on /shared" >&2; '
                 f'exit {FETCH_FAILED}; }}']
+    if src.type == "S3":
+        return [f'src={q(folder)}/src', 'mkdir -p "$src"',
+                f'aws s3 sync --only-show-errors --region {q(region)} {q(src.location)} "$src" '
+                f'>&2 || {{ echo "corral: aws s3 sync failed" >&2; exit {FETCH_FAILED}; }}']
     if src.type == "GIT":
         before, prefix = _git_credentials(src, region) if src.credentials else ([], "")
         clone = f"{prefix}git clone --quiet -- {q(src.location)} \"$src\""

@@ -21,6 +21,8 @@ MAX_RETRIES = 10
 # Local mode clones from this machine too: a folder, or a server on loopback.
 LOCAL_GIT_URLS = ("file://", "http://127.0.0.1:", "http://localhost:")
 MAX_TOKEN = 4096
+# s3://bucket[/prefix]: a bucket name as S3 allows it, a prefix without a shell's specials.
+S3_PATH = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/[A-Za-z0-9!_.*'()/=+-]*)?")
 
 
 def _uuid(body: dict, key: str) -> str:
@@ -70,8 +72,12 @@ def _source(config: dict, allow_local_git: bool) -> Source:
         if not (clean == "/shared" or clean.startswith("/shared/")) or ".." in path.split("/"):
             raise invalid("jobConfig.source.sourceDef.path", "must be a folder under /shared")
         return Source("WORKSPACE", clean)
-    raise invalid("jobConfig.source.type", "S3 sources are not supported yet: use git or "
-                                           "the workspace's /shared")
+    path = v.string(definition, "bucketPath", required=True, max_len=1024)
+    match = S3_PATH.fullmatch(path)
+    if not match:
+        raise invalid("jobConfig.source.sourceDef.bucketPath",
+                      "must be s3://<bucket>/<folder> with a valid bucket name")
+    return Source("S3", path.rstrip("/"))
 
 
 def git_secret(body: dict) -> tuple[str, str] | None:
@@ -185,6 +191,8 @@ def _source_reply(src: Source) -> dict:
     if src.type == "GIT":
         definition = {"repoUrl": src.location, "reference": src.reference, "username": "",
                       "token": ""}
+    elif src.type == "S3":
+        definition = {"bucketPath": src.location}
     else:
         definition = {"path": src.location}
     return {"type": src.type, "sourceDef": {"type": src.type, **definition}}

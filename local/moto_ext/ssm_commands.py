@@ -19,7 +19,7 @@ node runs a script, the emulator replaces, in the script's text:
   nodes' addresses reads ``localhost:<cores>`` and ``mpiexec`` reaches them.
 
 Each node's ``PATH`` starts with the node's own ``bin`` (emulated tools: ``aws`` answers
-``ssm get-parameter`` for the parameters the script reads (node_parameters); ``mountpoint``
+``ssm get-parameter`` and ``s3 sync`` for what the script reads (node_cli); ``mountpoint``
 answers for the mounted ``/shared`` folder; ``fi_info`` exists only on an instance whose
 primary network interface is of type ``efa`` and reports the ``efa`` provider), then the
 Python environment's ``bin`` (``mpiexec`` from the ``mpich`` wheel).
@@ -70,7 +70,7 @@ from moto.ssm.exceptions import SSMException, ValidationException
 from moto.ssm.models import ssm_backends
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from . import node_parameters
+from . import node_cli
 from ._patching import add_method
 from .ssm_instance_information import online
 
@@ -400,7 +400,7 @@ def send_command(self: Any) -> ActionResult:
     for instance_id, instance in instances.items():
         node = _node(instance, self.current_account, self.region)
         script = rewrite("\n".join(lines) + "\n", node, ips)
-        node_parameters.stage(node.root, node.bin, script, self.current_account, self.region)
+        node_cli.stage(node.root, node.bin, script, self.current_account, self.region)
         invocations[instance_id] = _start(node, command_id, script, timeout, output)
     command = RunCommand(command_id, self._get_param("Comment", "") or "", parameters,
                          self._get_int_param("TimeoutSeconds", 3600), utcnow(), invocations)

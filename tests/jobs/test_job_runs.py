@@ -290,3 +290,37 @@ def test_a_failed_attempt_is_retried_and_each_keeps_its_reason_and_logs(platform
     task = platform.request("GET", f"/v1/tasks/{got['taskUUID']}").json_body
     assert any(d.startswith("Attempt 1 FAILED: non-zero exit code 3; retrying in 60 s")
                for d in task["details"]), task
+
+
+def _s3_source(path: str) -> dict:
+    return {"type": "S3", "sourceDef": {"bucketPath": path, "bucketRegion": "us-east-1"}}
+
+
+def test_a_job_from_s3_in_the_clusters_region_and_the_refusal_of_another(platform, cluster):
+    cluster_uuid, _ = cluster
+    s3 = platform.customer("s3")
+    s3.create_bucket(Bucket="team-code")
+    s3.put_object(Bucket="team-code", Key="etl/v1/main.py", Body=RANKS.encode())
+    s3.put_object(Bucket="team-code", Key="etl/v1/lib/helper.py", Body=b"")
+    run = _submit(platform, cluster_uuid, _s3_source("s3://team-code/etl/v1"), "main.py",
+                  envVars={"GREETING": "from s3"}).json_body
+    assert run["config"]["source"] == {"type": "S3", "sourceDef": {
+        "type": "S3", "bucketPath": "s3://team-code/etl/v1"}}
+    platform.settle()
+    assert platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body["status"] == "SUCCEEDED"
+    stdout = _logs(platform, run)["stdout"].splitlines()
+    assert len(stdout) == 8 and all("greeting='from s3'" in line for line in stdout)
+
+    platform.customer("s3", "eu-west-1").create_bucket(
+        Bucket="far-away", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    for path, message in (("s3://far-away/x", "bucket far-away is in eu-west-1; your S3 "
+                                               "bucket must be in the same region as your "
+                                               "cluster (us-east-1)"),
+                          ("s3://no-such-bucket-here/x", "cannot be read from your account"),
+                          ("s3://Bad_Name/x", "must be s3://<bucket>/<folder>"),
+                          ("s3://team-code/$(id)", "must be s3://<bucket>/<folder>")):
+        reply = _submit(platform, cluster_uuid, _s3_source(path), "main.py")
+        assert reply.status_code == 400, reply.body
+        assert reply.json_body["field"] == "jobConfig.source.sourceDef.bucketPath"
+        assert message in reply.json_body["message"], reply.json_body
+    assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 1

@@ -75,13 +75,45 @@ def _fetch(spec: RunSpec, folder: str, region: str) -> list[str]:
     raise ValueError(f"unknown source type {src.type}")  # pragma: no cover - shapes refuse it
 
 
+LIVE_SECONDS = 5   # how far behind the live logs in the bucket may be
+
+
+def live_keys(log_prefix: str, attempt: int) -> dict[str, str]:
+    """Where the head node copies an attempt's growing logs while it runs (and once more at
+    its end): {"stdout": key, "stderr": key} in the organization's bucket."""
+    base = f"{log_prefix.rstrip('/')}/live/attempt-{attempt}"
+    return {"stdout": f"{base}/stdout", "stderr": f"{base}/stderr"}
+
+
+def _live(bucket: str, keys: dict[str, str], region: str) -> list[str]:
+    """A function copying the logs to the bucket (failures said on stderr, never fatal)."""
+    q = shlex.quote
+    copies = "; ".join(f'aws s3 cp --only-show-errors --region {q(region)} "$logs/{name}" '
+                       f"{q(f's3://{bucket}/{key}')} >/dev/null 2>&1"
+                       for name, key in keys.items())
+    return [f"upload() {{ {copies}; }}"]
+
+
 def run_script(run_uuid: str, spec: RunSpec, total_cores: int, hostfile: str,
-               region: str) -> str:
+               region: str, bucket: str, log_prefix: str, attempt: int) -> str:
+    """Fetch, then run; the output goes to files on /shared (copied to the bucket every few
+    seconds while the code runs: the live logs) and, at the end, to the command's own stdout
+    and stderr (which SSM writes to the bucket), with the code's exit code."""
     folder = run_folder(run_uuid)
     q = shlex.quote
+    logs = f"{folder}/logs-{int(attempt)}"
     lines = ["set -u", f"mkdir -p {q(folder)}", *_fetch(spec, folder, region), 'cd "$src"']
     lines += [f"export {name}={q(value)}" for name, value in sorted(spec.env.items())]
     argv = " ".join(q(a) for a in spec.args)
-    lines.append(f"exec mpiexec -n {int(total_cores)} -f {q(hostfile)} python "
-                 f"{q(spec.exec_file)}{' ' + argv if argv else ''}")
+    lines += [f"logs={q(logs)}", 'mkdir -p "$logs"', ': > "$logs/stdout"; : > "$logs/stderr"',
+              *_live(bucket, live_keys(log_prefix, attempt), region),
+              f"( while :; do sleep {LIVE_SECONDS}; upload; done ) & uploader=$!",
+              f"mpiexec -n {int(total_cores)} -f {q(hostfile)} python "
+              f"{q(spec.exec_file)}{' ' + argv if argv else ''} "
+              '>"$logs/stdout" 2>"$logs/stderr"',
+              "code=$?",
+              'kill "$uploader" 2>/dev/null; wait "$uploader" 2>/dev/null',
+              "upload",
+              'cat "$logs/stdout"; cat "$logs/stderr" >&2',
+              'exit "$code"']
     return "\n".join(lines)

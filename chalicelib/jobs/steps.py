@@ -53,8 +53,9 @@ def _start_run(s: JobRun, now: float):
     command_id = ssm.find(client, head, comment(s))
     if command_id is None:
         timeout = s.spec.timeout_seconds + 300 if s.spec.timeout_seconds else j.MAX_TIMEOUT_SECONDS
-        command_id = ssm.send(client, [head], scripts.run_script(s.uuid, s.spec, total,
-                                                                 cluster.hostfile, region),
+        script = scripts.run_script(s.uuid, s.spec, total, cluster.hostfile, region, bucket,
+                                    prefix, s.attempt)
+        command_id = ssm.send(client, [head], script,
                               comment(s), min(timeout, 172800), output=(bucket, prefix))
     if command_id is None:
         return Wait(POLL_SECONDS, "SSM does not take commands for the head node yet")

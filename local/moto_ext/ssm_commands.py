@@ -222,6 +222,12 @@ class Invocation:
     ended: str | None = None   # Cancelled / TimedOut when the emulator ended it
     # (account, bucket, key prefix, command id): where SSM writes the whole output at the end
     output: tuple[str, str, str, str] | None = None
+    node_root: Path | None = None   # its node's folder (what it copied to S3 waits there)
+    account: str = ""
+
+    def flush(self) -> None:
+        if self.node_root is not None and self.account:
+            node_cli.flush(self.node_root, self.account)
 
     def _finished(self, why: str | None = None) -> None:
         """Once: the end time, and the output written to S3 when the command asked for it."""
@@ -230,6 +236,7 @@ class Invocation:
         if self.end_date is not None:
             return
         self.end_date = utcnow()
+        self.flush()
         if self.output:
             _publish(self)
 
@@ -334,7 +341,7 @@ def _commands(backend: Any) -> dict[str, RunCommand]:
 
 
 def _start(node: Node, command_id: str, script: str, timeout: float,
-           output: tuple[str, str, str, str] | None = None) -> Invocation:
+           output: tuple[str, str, str, str] | None = None, account: str = "") -> Invocation:
     folder = node.root / "commands" / command_id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "script.sh").write_text(script)
@@ -347,7 +354,8 @@ def _start(node: Node, command_id: str, script: str, timeout: float,
             [shutil.which("bash") or "/bin/bash", str(folder / "script.sh")], cwd=node.work,
             env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
             start_new_session=True)
-    return Invocation(node.instance_id, process, out, err, timeout, output=output)
+    return Invocation(node.instance_id, process, out, err, timeout, output=output,
+                      node_root=node.root, account=account)
 
 
 def _int_parameter(parameters: dict[str, list[str]], name: str, default: int) -> int:
@@ -401,7 +409,8 @@ def send_command(self: Any) -> ActionResult:
         node = _node(instance, self.current_account, self.region)
         script = rewrite("\n".join(lines) + "\n", node, ips)
         node_cli.stage(node.root, node.bin, script, self.current_account, self.region)
-        invocations[instance_id] = _start(node, command_id, script, timeout, output)
+        invocations[instance_id] = _start(node, command_id, script, timeout, output,
+                                          self.current_account)
     command = RunCommand(command_id, self._get_param("Comment", "") or "", parameters,
                          self._get_int_param("TimeoutSeconds", 3600), utcnow(), invocations)
     with _lock:
@@ -417,10 +426,14 @@ def _command(self: Any, command_id: str | None) -> RunCommand:
 
 
 def _wait(command: RunCommand, instance_ids: list[str]) -> None:
+    """Before a read: the grace for a quick process, and what the nodes copied to S3 moved
+    there (a look at a command is what brings its live logs up to date)."""
     grace = _settings["read_grace"]
     deadline = time.time() + grace
     for instance_id in instance_ids:
-        command.invocations[instance_id].status(max(0.0, deadline - time.time()))
+        inv = command.invocations[instance_id]
+        inv.status(max(0.0, deadline - time.time()))
+        inv.flush()
 
 
 def _plugin(inv: Invocation) -> dict[str, Any]:

@@ -324,3 +324,33 @@ def test_a_job_from_s3_in_the_clusters_region_and_the_refusal_of_another(platfor
         assert reply.json_body["field"] == "jobConfig.source.sourceDef.bucketPath"
         assert message in reply.json_body["message"], reply.json_body
     assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 1
+
+
+def test_the_logs_of_a_running_job_can_be_read_as_they_grow(platform, cluster):
+    """The head node copies the logs to the bucket every few seconds while the code runs:
+    the logs route and the page read them then, a few seconds behind (this test waits, boundedly,
+    for the real process to print and the copy to come)."""
+    import time
+    cluster_uuid, shared = cluster
+    ssm_commands.configure(platform.state_dir, read_grace=0.2)
+    script = f"grow-{uuidlib.uuid4().hex}.py"
+    (shared / script).write_text(
+        "import os, sys, time\nif os.environ['PMI_RANK'] == '0':\n"
+        "    print('early line', flush=True)\n    print('early warning', file=sys.stderr,"
+        " flush=True)\ntime.sleep(120)\n")
+    run = _submit(platform, cluster_uuid, _workspace("/shared"), script).json_body
+    deadline, seen = time.monotonic() + 30, {}
+    while time.monotonic() < deadline:
+        platform.pump.drain()
+        if platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body["status"] == "RUNNING":
+            reply = platform.request("GET", f"/v1/jobs/{run['uuid']}/logs")
+            if reply.status_code == 200 and "/live/" in reply.json_body["stdoutUrl"]:
+                seen = _logs(platform, run)
+                break
+        time.sleep(0.5)
+    assert seen.get("stdout") == "early line\n" and seen.get("stderr") == "early warning\n", seen
+    platform.request("DELETE", f"/v1/jobs/{run['uuid']}")
+    platform.settle()
+    assert platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body["status"] == "CANCELLED"
+    assert _logs(platform, run)["stdout"] == "early line\n"   # kept after the cancel
+    assert not _running(script)

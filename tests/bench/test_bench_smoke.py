@@ -3,7 +3,7 @@ what notices when a change breaks them. Figures are printed by the benchmarks, n
 here, and timings least of all."""
 from __future__ import annotations
 
-from bench import api_calls, imports, lists, readiness, tick
+from bench import api_calls, imports, lists, platform_start, readiness, tick
 
 
 def test_api_calls_benchmark_runs():
@@ -67,3 +67,11 @@ def test_readiness_benchmark_runs():
     readiness.report(now, None, out=lines.append)
     text = "\n".join(lines)
     assert "looks now" in text and "target at most 4" in text
+
+
+def test_platform_start_benchmark_runs():
+    lines: list[str] = []
+    figures = platform_start.main(out=lines.append)
+    assert set(figures) == {"fresh", "first", "restored", "restore_peak_mb"}
+    assert all(v > 0 for v in figures.values())
+    assert any("restored from the snapshot" in line for line in lines)

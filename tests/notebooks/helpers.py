@@ -78,3 +78,11 @@ def jupyter_processes(under: Path | None = None) -> list[str]:
         if under is None or cwd.startswith(str(under)):
             found.append(f"{pid} {cmdline}")
     return found
+
+
+def minutes(platform, count: int) -> None:
+    """Let time pass minute by minute, the tick and the workers running as on AWS."""
+    for _ in range(count):
+        platform.clock.advance(60)
+        tick()
+        platform.pump.drain()

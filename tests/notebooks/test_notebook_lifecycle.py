@@ -59,3 +59,70 @@ def test_a_notebook_attached_probed_ready_and_removed(platform):
     assert h.node(platform, created["uuid"])["State"]["Name"] == "terminated"
     assert not h.jupyter_processes(platform.state_dir)
     assert_no_orphans(platform)
+
+
+def test_a_notebook_goes_with_its_cluster(platform):
+    cluster = h.running_cluster(platform)
+    created = h.create(platform, cluster["uuid"])
+    h.until(platform, created["uuid"], "READY")
+    assert platform.request("DELETE", f"/v1/clusters/{cluster['uuid']}").status_code == 200
+    gone = h.until(platform, created["uuid"], "TERMINATED")
+    assert gone["status"] == "TERMINATED"
+    removal = h.task(platform, created["uuid"])
+    assert removal["operation"] == "REMOVE_NOTEBOOK" and removal["status"] == "FINISHED"
+    assert removal["details"][0].startswith("Removal with its cluster c1, which is TERMINAT")
+    platform.settle()
+    assert platform.cluster(cluster["uuid"])["status"] == "TERMINATED"
+    assert h.node(platform, created["uuid"])["State"]["Name"] == "terminated"
+    assert not h.jupyter_processes(platform.state_dir)
+    assert_no_orphans(platform)
+
+
+def test_a_notebook_on_a_cluster_being_created_waits_for_it(platform):
+    created_cluster = platform.create_cluster()           # NEW: nothing delivered yet
+    created = h.create(platform, created_cluster["uuid"])
+    assert created["status"] == "NEW"
+    ready = h.until(platform, created["uuid"], ("READY", "FAILED"))
+    assert ready["status"] == "READY", h.task(platform, created["uuid"])
+    assert platform.cluster(created_cluster["uuid"])["status"] == "RUNNING"
+
+
+def test_an_attached_notebook_keeps_its_cluster_from_auto_pause(platform):
+    cluster = h.running_cluster(platform, autoPause=10)
+    created = h.create(platform, cluster["uuid"])
+    h.until(platform, created["uuid"], "READY")
+    h.minutes(platform, 30)
+    after = platform.cluster(cluster["uuid"])
+    assert after["status"] == "RUNNING"
+    assert after["lastKnownActivity"] > cluster["lastKnownActivity"]
+    # The reports come through the due index: the notebook's row is due at its next beat.
+    from chalicelib.store import aggregates
+    row = aggregates.get("notebook", platform.demo.workspace.uuid, created["uuid"])
+    assert row.due_at is not None and row.due_at <= platform.clock() + 200
+    # Removed, it no longer counts: the cluster pauses once idle for its 10 minutes.
+    platform.request("DELETE", f"/v1/notebooks/{created['uuid']}")
+    h.until(platform, created["uuid"], "TERMINATED")
+    h.minutes(platform, 12)
+    assert platform.cluster(cluster["uuid"])["status"] == "PAUSED"
+
+
+def test_a_launch_crashed_before_its_result_was_recorded_converges(platform):
+    from tests import faults
+    cluster = h.running_cluster(platform)
+    state = {"crashed": False}
+
+    def crash_once():
+        if not state["crashed"]:
+            state["crashed"] = True
+            raise faults.Crash()
+
+    faults.after("ec2", "RunInstances", crash_once)
+    created = h.create(platform, cluster["uuid"])
+    try:
+        platform.pump.drain()
+    except faults.Crash:
+        pass
+    assert state["crashed"]
+    ready = h.until(platform, created["uuid"], ("READY", "FAILED"), rounds=40, step_seconds=60)
+    assert ready["status"] == "READY", h.task(platform, created["uuid"])
+    h.node(platform, created["uuid"])     # one node, the one the crashed attempt launched

@@ -151,6 +151,9 @@ class Notebook(CarriesTasks):
 # ---- folding ------------------------------------------------------------------------------
 
 def allows(state: Notebook | None, e: Any) -> bool:
+    """The table, and: a notebook is removed only once its node is released."""
+    if isinstance(e, NotebookRemoved) and (state is None or state.node != Node.RELEASED):
+        return False
     return table.allowed(TRANSITIONS, state, e)
 
 

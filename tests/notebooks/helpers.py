@@ -86,3 +86,19 @@ def minutes(platform, count: int) -> None:
         platform.clock.advance(60)
         tick()
         platform.pump.drain()
+
+
+def demo_user(platform, browser, email: str = "nina@example.com"):
+    """A signed-in person of the demo organization (the Browser carries the session cookie):
+    written as activation leaves a user, and given a session as sign-in does."""
+    from dataclasses import asdict
+
+    from chalicelib.identity import sessions, users
+    from chalicelib.kernel.ids import new_uuid
+    from chalicelib.store import records
+    user = users.User(new_uuid(), email, "Nina", platform.demo.organization.uuid,
+                      users.hash_password("correct horse 42"), platform.clock(), activated=True)
+    records.put_record(f"user#{user.uuid}", "user", "user", asdict(user))
+    browser.cookies[sessions.SESSION_COOKIE] = sessions.issue_session(
+        user.uuid, user.organization_uuid)
+    return user

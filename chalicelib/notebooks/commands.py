@@ -61,9 +61,16 @@ def live_names(org_uuid: str, workspace_uuid: str) -> list[str]:
 
 
 def any_ready_in_organization(org_uuid: str) -> bool:
-    """Whether a notebook of the organization is READY (the Onboarding step)."""
-    return any(next(aggregates.rows(KIND, ws.uuid, statuses=[m.S.READY.value]), None)
-               is not None for ws in workspaces.live(org_uuid))
+    """Whether a notebook of the organization is, or was, READY (the Onboarding step: a
+    notebook was attached): the READY ones are read first, then the removed ones."""
+    for ws in workspaces.live(org_uuid):
+        if next(aggregates.rows(KIND, ws.uuid, statuses=[m.S.READY.value]), None) is not None:
+            return True
+        gone = (m.S.TERMINATING.value, m.S.TERMINATED.value)
+        if any(load(Notebook, r.state).ready_at is not None
+               for r in aggregates.rows(KIND, ws.uuid, statuses=gone)):
+            return True
+    return False
 
 
 def remove(workspace_uuid: str, notebook_uuid: str, by: str = "") -> Notebook | None:

@@ -126,3 +126,14 @@ def test_a_launch_crashed_before_its_result_was_recorded_converges(platform):
     ready = h.until(platform, created["uuid"], ("READY", "FAILED"), rounds=40, step_seconds=60)
     assert ready["status"] == "READY", h.task(platform, created["uuid"])
     h.node(platform, created["uuid"])     # one node, the one the crashed attempt launched
+
+
+def test_a_platform_stopped_with_a_ready_notebook_leaves_no_jupyter_running():
+    from local.harness import Platform
+    with Platform() as p:
+        cluster = h.running_cluster(p)
+        created = h.create(p, cluster["uuid"])
+        h.until(p, created["uuid"], "READY")
+        state_dir = p.state_dir
+        assert h.jupyter_processes(state_dir)       # the real server runs while READY
+    assert not h.jupyter_processes(state_dir)

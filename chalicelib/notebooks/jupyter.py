@@ -24,11 +24,19 @@ ANSWERING = re.compile(r"jupyter answering at (https?://[A-Za-z0-9.\-]+|https?:/
                        r":(\d{1,5})/(?:;|$)")
 _TOKEN = re.compile(r"[0-9a-f]{32,128}")
 
-_PORT_OF = ("port_of() { jupyter server list --json 2>/dev/null | python3 -c 'import json, sys\n"
-            "for line in sys.stdin:\n"
-            "    if line.strip():\n"
-            "        print(json.loads(line)[\"port\"])\n"
-            "        break'; }")
+# The port of the Jupyter server running on the node, read from the file the server writes in
+# its runtime folder (one JSON key a line); a file whose process is gone does not count.
+_PORT_OF = "\n".join([
+    "port_of() {",
+    '  for f in "$JUPYTER_RUNTIME_DIR"/jpserver-*.json; do',
+    '    [ -r "$f" ] || continue',
+    "    pid=$(sed -n 's/^ *\"pid\": \\([0-9]*\\),*$/\\1/p' \"$f\")",
+    '    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue',
+    "    sed -n 's/^ *\"port\": \\([0-9]*\\),*$/\\1/p' \"$f\"",
+    "    return",
+    "  done",
+    "}",
+])
 
 
 def _token(token: str) -> str:
@@ -44,6 +52,7 @@ def start(private_ip: str, token: str) -> str:
         'export HOME="${HOME:-/root}"',
         f"export JUPYTER_TOKEN={_token(token)}",
         'log="$HOME/corral-jupyter.log"',
+        'export JUPYTER_RUNTIME_DIR="$HOME/.corral-jupyter"',
         _PORT_OF,
         "port=$(port_of)",
         'if [ -z "$port" ]; then',
@@ -54,9 +63,11 @@ def start(private_ip: str, token: str) -> str:
         f"--ServerApp.ip={shlex.quote(private_ip)} --ServerApp.port={JUPYTER_PORT} "
         "--ServerApp.port_retries=0 --ServerApp.root_dir=/shared "
         '--ContentsManager.allow_hidden=True >"$log" 2>&1 </dev/null &',
-        "  for attempt in $(seq 240); do",
+        "  started=$!",
+        "  for attempt in $(seq 600); do",
         '    port=$(port_of); [ -n "$port" ] && break',
-        "    sleep 0.5",
+        '    kill -0 "$started" 2>/dev/null || break',
+        "    sleep 0.2",
         "  done",
         "fi",
         '[ -n "$port" ] || { echo "jupyter did not start: $(grep . "$log" | tail -n 1)"; '

@@ -23,7 +23,6 @@ from .machine import Notebook, Step
 from .tokens import token
 
 log = logging.getLogger("corral.notebooks")
-CLUSTER_POLL_SECONDS = 30
 COMMAND_POLL_SECONDS = 5      # the scripts take seconds: look again soon
 START_TIMEOUT_SECONDS = 300   # each script's execution timeout on the node
 
@@ -79,7 +78,7 @@ def _await_cluster(s: Notebook, now: float):
     if m.cluster_overdue(s, now):
         return [m.NotebookFailed(f"cluster {c.spec.name} still {status} after "
                                f"{m.CLUSTER_WAIT_TIMEOUT_SECONDS // 60} minutes", now)]
-    return Wait(CLUSTER_POLL_SECONDS, f"cluster {c.spec.name} is {status}")
+    return Wait(max(config.get().poll_seconds, 1), f"cluster {c.spec.name} is {status}")
 
 
 def _launch_node(s: Notebook, now: float) -> list:

@@ -18,6 +18,8 @@ from chalicelib.jobs import routes as job_routes
 from chalicelib.linking import pages as linking_pages
 from chalicelib.linking import routes as cloud_config_routes
 from chalicelib.linking import settings_routes
+from chalicelib.notebooks import pages as notebook_pages
+from chalicelib.notebooks import routes as notebook_routes
 from chalicelib.org_network import pages as org_network_pages
 from chalicelib.org_network import routes as org_network_routes
 from chalicelib.tasks import routes as task_routes
@@ -30,7 +32,7 @@ app.log.setLevel(logging.INFO)
 for module in (identity_routes, workspace_routes, cluster_routes, task_routes, settings_routes,
                cloud_config_routes, api_key_routes, identity_pages, linking_pages, cluster_pages,
                workspace_pages, org_network_routes, org_network_pages, job_routes,
-               job_pages):
+               job_pages, notebook_routes, notebook_pages):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)

@@ -18,6 +18,9 @@ from .jobs import machine as job_machine
 from .identity.organizations import get_organization
 from .kernel import holds
 from .linking import health as link_health
+from .notebooks import commands as notebook_commands
+from .notebooks import machine as notebook_machine
+from .notebooks import schedule as notebook_schedule
 from .org_network import machine as org_network_machine
 from .store import models
 from .web import onboarding
@@ -58,6 +61,11 @@ def _job_steps(step, state):
     return steps.run(step, state)
 
 
+def _notebook_steps(step, state):
+    from .notebooks import steps
+    return steps.run(step, state)
+
+
 def _live_clusters_in_region(org_uuid: str, region: str) -> list[str]:
     """What a region's cleanup must wait for: the clusters of the region's workspaces."""
     return [name for ws in workspace_commands.live(org_uuid) if ws.region == region
@@ -87,6 +95,8 @@ MACHINES = (
     _machine(workspace_machine, workspace_machine.Workspace, _workspace_steps,
              failed=workspace_machine.creation_failed),
     _machine(share_machine, share_machine.ImageShare, _share_steps),
+    _machine(notebook_machine, notebook_machine.Notebook, _notebook_steps,
+             failed=notebook_machine.launch_failed, not_before=notebook_schedule.not_before),
     _machine(org_network_machine, org_network_machine.OrgNetwork, _org_network_steps,
              failed=org_network_machine.creation_failed),
     _machine(job_machine, job_machine.JobRun, _job_steps, failed=job_machine.run_failed,
@@ -106,9 +116,11 @@ def wire() -> None:
     holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)
     holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
+    holds.register(holds.WORKSPACE, "notebooks", notebook_commands.live_names)
     onboarding.register("link", _linked)
     onboarding.register("cluster", cluster_commands.any_in_organization)
     onboarding.register("job", job_commands.any_succeeded)
+    onboarding.register("notebook", notebook_commands.any_ready_in_organization)
     region = org_network_machine.REGION_CONTAINER
     holds.register(region, "clusters", _live_clusters_in_region)
     holds.register(region, "workspaces", workspace_commands.live_names_in_region)

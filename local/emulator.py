@@ -6,7 +6,7 @@ from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from .moto_ext import install
+from .moto_ext import install, ssm_commands
 
 
 class Emulator:
@@ -35,6 +35,7 @@ class Emulator:
         return self.endpoint_url
 
     def stop(self) -> None:
+        ssm_commands.end_processes()   # what the nodes left running (a notebook's Jupyter)
         if self._server is not None:
             self._server.stop()
         self._server = None

@@ -139,6 +139,7 @@ class Platform:
         clock.set_clock(None)
         boot_time.configure(0)
         capacity.reset()
+        ssm_commands.end_processes()   # what the nodes left running (a notebook's Jupyter)
         ssm_commands.configure()
         if self.state_dir is not None:
             shutil.rmtree(self.state_dir, ignore_errors=True)

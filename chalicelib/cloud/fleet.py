@@ -202,10 +202,12 @@ def dry_run(ec2, spec: LaunchSpec) -> str | None:
 
 
 def cluster_instances(ec2, cluster_uuid: str, states: list[str] = LIVE_STATES) -> list[dict]:
-    """The cluster's instances in these states (by default not terminated), found by tag."""
+    """The cluster's instances in these states (by default not terminated), found by tag; a
+    notebook node attached to the cluster carries its tags too, and is not one of its nodes."""
     pages = ec2.get_paginator("describe_instances").paginate(Filters=t.filters(
         {t.CLUSTER: cluster_uuid}) + [{"Name": "instance-state-name", "Values": states}])
-    return call(lambda: [i for p in pages for r in p["Reservations"] for i in r["Instances"]])
+    return call(lambda: [i for p in pages for r in p["Reservations"] for i in r["Instances"]
+                         if not t.is_notebook_node(i)])
 
 
 def client_token(cluster_uuid: str, zone: str | None = None) -> str:

@@ -105,7 +105,7 @@ def unrecorded(ec2, cluster_uuid: str, known: list[str]) -> list[str]:
     pages = ec2.get_paginator("describe_instances").paginate(Filters=t.filters(
         {t.CLUSTER: cluster_uuid}) + [{"Name": "instance-state-name", "Values": list(UP)}])
     found = call(lambda: [i["InstanceId"] for p in pages for r in p["Reservations"]
-                          for i in r["Instances"]])
+                          for i in r["Instances"] if not t.is_notebook_node(i)])
     return sorted(set(found) - set(known))
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 ORG = "corral:organization"
 WORKSPACE = "corral:workspace"
 CLUSTER = "corral:cluster"
+# A notebook node carries its cluster's tags (the manual: a notebook is one of its cluster's
+# resources, removed with it; the reconciler sees it as the cluster's) and this one besides:
+# the cluster's own look-ups for its nodes leave such instances out (is_notebook_node).
+NOTEBOOK = "corral:notebook"
 ROLE = "corral:role"
 
 
@@ -17,3 +21,12 @@ def spec(resource_type: str, tags: dict[str, str]) -> dict:
 
 def filters(tags: dict[str, str]) -> list[dict]:
     return [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
+
+
+def of(resource: dict, key: str = "Tags") -> dict[str, str]:
+    """A described resource's tags as a dict."""
+    return {x["Key"]: x["Value"] for x in resource.get(key) or []}
+
+
+def is_notebook_node(instance: dict) -> bool:
+    return NOTEBOOK in of(instance)

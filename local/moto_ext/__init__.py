@@ -12,6 +12,7 @@ here.  It is idempotent.  One module per extension:
 * ``image_registration`` RegisterImage tags/attributes, distinct CreationDate
 * ``ssm_instance_information``  SSM DescribeInstanceInformation
 * ``ssm_commands``       SSM Run Command: AWS-RunShellScript really run on this machine
+* ``node_processes``     what a node's commands left running ends when it stops or terminates
 * ``boot_time``          instances that take time to boot (off unless a test asks)
 * ``sts_trust``          STS AssumeRole trust policy and ExternalId checks
 * ``policy_simulation``  IAM SimulatePrincipalPolicy for roles (inline + managed policies)
@@ -37,6 +38,7 @@ from . import (
     launch_checks,
     marketplace,
     nat_gateways,
+    node_processes,
     placement_groups,
     policy_simulation,
     shared_images,
@@ -58,6 +60,7 @@ _EXTENSIONS = (
     client_tokens,
     ssm_instance_information,
     ssm_commands,
+    node_processes,
     boot_time,
     sts_trust,
     marketplace,

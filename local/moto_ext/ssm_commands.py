@@ -83,6 +83,7 @@ DEFAULT_EXECUTION_TIMEOUT = 3600
 STATE_ENV = "CORRAL_LOCAL_STATE"
 _MOUNT = re.compile(r"mount\s+-t\s+efs\b[^\n]*?\b(fs-[0-9a-f]+)(?::/?)?\s+/shared\b")
 _SHARED = re.compile(r"(?<![\w./-])/shared(?=/|\b|$)")
+_SERVER_PORT = re.compile(r"(--ServerApp\.port)=\d+")
 
 _settings: dict[str, Any] = {"state_dir": None, "read_grace": 0.0}
 _lock = threading.Lock()
@@ -200,11 +201,13 @@ def _private_ips(account_id: str, region: str) -> list[str]:
 
 
 def rewrite(script: str, node: Node, private_ips: list[str]) -> str:
-    """The script as this machine runs it: /shared and the nodes' addresses made local."""
+    """The script as this machine runs it: /shared and the nodes' addresses made local, and
+    a Jupyter server's port left to the OS (every node is this machine: a fixed port would be
+    every node's at once)."""
     script = _SHARED.sub(lambda _: str(node.shared), script)
     for ip in private_ips:
         script = re.sub(rf"(?<![\d.]){re.escape(ip)}(?![\d])", "localhost", script)
-    return script
+    return _SERVER_PORT.sub(r"\1=0", script)
 
 
 # ---- invocations ---------------------------------------------------------------------------
@@ -354,8 +357,58 @@ def _start(node: Node, command_id: str, script: str, timeout: float,
             [shutil.which("bash") or "/bin/bash", str(folder / "script.sh")], cwd=node.work,
             env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
             start_new_session=True)
+    with _lock:
+        _process_groups.setdefault(node.instance_id, set()).add(process.pid)
     return Invocation(node.instance_id, process, out, err, timeout, output=output,
                       node_root=node.root, account=account)
+
+
+# ---- what a node leaves running --------------------------------------------------------------
+# A script may leave a process running when it ends (a server started in the background with
+# nohup: a notebook node's Jupyter). Each invocation is its own session and process group,
+# which such a process stays in: when the instance stops or terminates (node_processes), or
+# the emulator stops, every group its commands started is ended, as the machine's shutdown
+# ends them on AWS: SIGTERM first (a server then ends its own children: Jupyter's terminals),
+# SIGKILL for what is left after END_GRACE_SECONDS.
+
+END_GRACE_SECONDS = 5.0
+_process_groups: dict[str, set[int]] = {}
+
+
+def _alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (zombies, which hold nothing, do not count:
+    an ended script waits for its reader's poll, an orphan for init)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
+
+
+def end_processes(instance_ids: list[str] | None = None) -> int:
+    """End every process the commands of these nodes (all nodes: None) left running.
+    Returns how many process groups were still there."""
+    with _lock:
+        ids = list(_process_groups) if instance_ids is None else list(instance_ids)
+        groups = {g for i in ids for g in _process_groups.pop(i, set())}
+    alive = [g for g in groups if _alive(g)]
+    for g in alive:
+        try:
+            os.killpg(g, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + END_GRACE_SECONDS
+    while any(_alive(g) for g in alive) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for g in alive:
+        try:
+            os.killpg(g, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return len(alive)
 
 
 def _int_parameter(parameters: dict[str, list[str]], name: str, default: int) -> int:

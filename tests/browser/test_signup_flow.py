@@ -2,7 +2,8 @@
 against `python -m local.run`: the local AWS Marketplace sends the browser to the registration
 page, sign up, follow the activation link (printed by local.run, as `make run` shows it), sign
 in, create an API key (then used for the SDK's token exchange), link the customer account with
-"Create role for me" and watch the AMI share status turn ready."""
+"Create role for me" and watch the AMI share status turn ready; a cluster, and a notebook
+attached to it, opened in the browser."""
 from __future__ import annotations
 
 import json
@@ -117,6 +118,49 @@ def _await_cluster(driver, status: str) -> None:
         driver.get(driver.current_url.split("#")[0])
 
 
+def _notebook_statuses(driver) -> list[str]:
+    return re.findall(r'class="status">(\w+)<', driver.page_source)
+
+
+def _await_notebook(driver, status: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while status not in _notebook_statuses(driver):
+        assert time.monotonic() < deadline and "FAILED" not in _notebook_statuses(driver), (
+            f"notebook not {status} within {READY_TIMEOUT}s:\n{driver.page_source[:4000]}")
+        time.sleep(1)
+        driver.get(driver.current_url.split("#")[0])
+
+
+def _notebook_on_the_cluster(driver) -> None:
+    """The Notebooks page, from the left bar: a notebook attached to the RUNNING cluster,
+    probed READY, opened (Jupyter Server answers in the browser, signed in by its token), the
+    new-tab link, then removed."""
+    from selenium.webdriver.support.ui import Select
+    _by_id(driver, "nav-notebooks").click()
+    _wait_for(driver, "the Notebooks page", lambda d: _by_id(d, "create-notebook"))
+    driver.find_element("css selector", "#create-notebook > summary").click()
+    _fill(driver, {"notebook-name": "analysis"})
+    Select(_by_id(driver, "notebook-type")).select_by_value("c5.large")
+    assert "first (RUNNING)" in Select(_by_id(driver, "notebook-cluster")).first_selected_option.text
+    _by_id(driver, "create-notebook-button").click()
+    _wait_for(driver, "the creation notice", lambda d: "creation requested" in _text(d, "notice"))
+    _await_notebook(driver, "READY")
+    tab = driver.find_element("css selector", "a.open-tab")
+    assert tab.get_attribute("target") == "_blank"
+    notebooks_page = driver.current_url
+    driver.find_element("css selector", "a.open").click()
+    _wait_for(driver, "Jupyter Server's page", lambda d: "Jupyter" in d.page_source
+              and d.current_url.startswith("http://localhost:"))
+    assert "token=" in driver.current_url or driver.get_cookies()
+    driver.get(driver.current_url.split("?")[0] + "api/contents")
+    _wait_for(driver, "the shared folder's listing", lambda d: ".hostfile-" in d.page_source)
+    driver.get(notebooks_page)
+    _wait_for(driver, "the Notebooks page", lambda d: _by_id(d, "notebooks"))
+    driver.find_element("css selector", "tr.notebook button.remove").click()
+    _wait_for(driver, "the removal notice", lambda d: "removal requested" in _text(d, "notice"))
+    _await_notebook(driver, "TERMINATING") if "TERMINATING" in _notebook_statuses(driver) else None
+
+
 def test_signup_in_a_browser(tmp_path, monkeypatch):
     _need_browser()
     for var in ("NO_PROXY", "no_proxy"):
@@ -225,6 +269,9 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         assert len(re.findall(r"\d+\.\d+\.\d+\.\d+", ips)) >= 2, ips
         assert "FINISHED" in driver.find_element("css selector", ".task-state").text
 
+        _notebook_on_the_cluster(driver)
+        _by_id(driver, "nav-clusters").click()
+        _wait_for(driver, "the Clusters page", lambda d: _by_id(d, "clusters"))
         # A job on it from the Jobs page: its code in a folder of the cluster's /shared (the
         # local folder standing for the organization's EFS), every rank in SHOW LOGS.
         app = next((state_dir / "efs").iterdir()) / "app"
@@ -257,6 +304,7 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         assert _by_id(driver, "onboarding-link").get_attribute("class") == "done"
         assert _by_id(driver, "onboarding-cluster").get_attribute("class") == "done"
         assert _by_id(driver, "onboarding-job").get_attribute("class") == "done"
+        assert _by_id(driver, "onboarding-notebook").get_attribute("class") == "done"
 
         # The secret keys never reached the log.
         log_text = server_log.read_text(errors="replace")

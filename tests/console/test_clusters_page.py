@@ -63,7 +63,7 @@ def test_frame_onboarding_and_a_cluster_from_the_page(platform):
     home = text(b.get("/"))
     for label in ("home", "settings", "clusters", "api-keys"):
         assert f'id="nav-{label}"' in home and f'href="/' in home
-    assert 'id="nav-notebooks" title="Not available yet"' in home   # not built yet: greyed
+    assert 'href="/notebooks" id="nav-notebooks"' in home          # built: live
     assert _onboarding(home) == {"link": "todo", "cluster": "todo", "notebook": "todo",
                                  "job": "todo"}
     page = text(b.get("/clusters"))

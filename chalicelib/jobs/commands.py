@@ -20,9 +20,15 @@ from .machine import KIND, JobRun, RunSpec
 BUSY = "The job run is changing too fast right now; try again."
 
 
-def submit(ws: Workspace, spec: RunSpec) -> JobRun | None:
+def submit(ws: Workspace, spec: RunSpec, run_uuid: str | None = None) -> JobRun | None:
     """A run on one of the workspace's clusters (None: there is no such cluster). A cluster
-    that is removed or failed is refused; one on its way is waited for."""
+    that is removed or failed is refused; one on its way is waited for. `run_uuid`, when the
+    caller names the run (a cron job's run for one scheduled time), makes the submission
+    idempotent: a run of that uuid is made once (a conditional write), and found after."""
+    if run_uuid is not None:
+        made = get(ws.uuid, run_uuid)
+        if made is not None:
+            return made
     cluster = clusters.get(ws.uuid, spec.cluster_uuid)
     if cluster is None:
         return None
@@ -30,7 +36,7 @@ def submit(ws: Workspace, spec: RunSpec) -> JobRun | None:
                           ClusterStatus.FAILED):
         raise DomainError(f"Cluster {cluster.spec.name} is {cluster.status.value}: jobs run "
                           f"on a cluster that is RUNNING or on its way.", field="clusterUUID")
-    run_uuid, task_uuid = new_uuid(), new_uuid()
+    run_uuid, task_uuid = run_uuid or new_uuid(), new_uuid()
     events = j.decide_submit(run_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
                              clock.now())
     return engine.create(KIND, ws.uuid, run_uuid, events).state

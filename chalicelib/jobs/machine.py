@@ -62,6 +62,8 @@ class RunSpec:
     env: dict[str, str] = field(default_factory=dict)
     timeout_seconds: int = 0           # 0 = no timeout
     submitter: str = ""
+    template_uuid: str = ""            # the job template it was run from, if any
+    cron_job_uuid: str = ""            # the cron job that started it, if any
 
 
 # ---- events --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from ..api.http import body, json_view, not_found, paged, query
 from ..identity.caller import caller
 from ..kernel import config
 from ..workspaces import scope
-from . import commands, logs, shapes
+from . import commands, logs, shapes, templates
 
 bp = Blueprint(__name__)
 
@@ -21,7 +21,9 @@ def _who(c) -> str:
 def submit_job():
     who = caller(bp.current_request)
     ws = scope.own_workspace(who)
-    spec = shapes.parse_submit(body(bp.current_request), _who(who), config.get().local_git)
+    # A run from a template: the template's config under the body's own keys (templates.py)
+    raw = templates.complete(ws.uuid, body(bp.current_request))
+    spec = shapes.parse_submit(raw, _who(who), config.get().local_git)
     run = commands.submit(ws, spec)
     if run is None:
         raise not_found("cluster", spec.cluster_uuid)

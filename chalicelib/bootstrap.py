@@ -11,6 +11,7 @@ from .clusters import machine as cluster_machine
 from .clusters import reconcile as reconcile_machine
 from .clusters import schedule as cluster_schedule
 from .cloud import sessions
+from .cron_jobs import machine as cron_machine
 from .engine import registry
 from .image_shares import machine as share_machine
 from .job_templates import machine as template_machine
@@ -60,6 +61,11 @@ def _job_steps(step, state):
     return steps.run(step, state)
 
 
+def _cron_steps(step, state):
+    from .cron_jobs import steps
+    return steps.run(step, state)
+
+
 def _no_steps(step, state):   # pragma: no cover - a job template never has a pending step
     raise ValueError(f"no step {step} for a job template")
 
@@ -97,6 +103,8 @@ MACHINES = (
              failed=org_network_machine.creation_failed),
     _machine(job_machine, job_machine.JobRun, _job_steps, failed=job_machine.run_failed),
     _machine(template_machine, template_machine.JobTemplate, _no_steps),
+    _machine(cron_machine, cron_machine.CronJob, _cron_steps,
+             not_before=cron_machine.not_before),
 )
 
 

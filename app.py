@@ -11,9 +11,11 @@ from chalicelib import bootstrap
 from chalicelib.api_keys import routes as api_key_routes
 from chalicelib.clusters import pages as cluster_pages
 from chalicelib.clusters import routes as cluster_routes
+from chalicelib.cron_jobs import routes as cron_job_routes
 from chalicelib.identity import pages as identity_pages
 from chalicelib.identity import routes as identity_routes
 from chalicelib.jobs import pages as job_pages
+from chalicelib.job_templates import routes as job_template_routes
 from chalicelib.jobs import routes as job_routes
 from chalicelib.linking import pages as linking_pages
 from chalicelib.linking import routes as cloud_config_routes
@@ -32,7 +34,8 @@ app.log.setLevel(logging.INFO)
 for module in (identity_routes, workspace_routes, cluster_routes, task_routes, settings_routes,
                cloud_config_routes, api_key_routes, identity_pages, linking_pages, cluster_pages,
                workspace_pages, org_network_routes, org_network_pages, job_routes,
-               job_pages, notebook_routes, notebook_pages):
+               job_pages, notebook_routes, notebook_pages, job_template_routes,
+               cron_job_routes):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)

@@ -11,10 +11,14 @@ from .clusters import machine as cluster_machine
 from .clusters import reconcile as reconcile_machine
 from .clusters import schedule as cluster_schedule
 from .cloud import sessions
+from .cron_jobs import machine as cron_machine
 from .engine import registry
 from .image_shares import machine as share_machine
 from .jobs import commands as job_commands
+from .job_templates import machine as template_machine
+from .job_templates import runs as template_runs
 from .jobs import machine as job_machine
+from .jobs import templates as job_templates
 from .identity.organizations import get_organization
 from .kernel import holds
 from .linking import health as link_health
@@ -66,6 +70,15 @@ def _notebook_steps(step, state):
     return steps.run(step, state)
 
 
+def _cron_steps(step, state):
+    from .cron_jobs import steps
+    return steps.run(step, state)
+
+
+def _no_steps(step, state):   # pragma: no cover - a job template never has a pending step
+    raise ValueError(f"no step {step} for a job template")
+
+
 def _live_clusters_in_region(org_uuid: str, region: str) -> list[str]:
     """What a region's cleanup must wait for: the clusters of the region's workspaces."""
     return [name for ws in workspace_commands.live(org_uuid) if ws.region == region
@@ -101,6 +114,9 @@ MACHINES = (
              failed=org_network_machine.creation_failed),
     _machine(job_machine, job_machine.JobRun, _job_steps, failed=job_machine.run_failed,
              not_before=job_machine.not_before),
+    _machine(template_machine, template_machine.JobTemplate, _no_steps),
+    _machine(cron_machine, cron_machine.CronJob, _cron_steps,
+             not_before=cron_machine.not_before),
 )
 
 
@@ -117,6 +133,7 @@ def wire() -> None:
     holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
     holds.register(holds.WORKSPACE, "notebooks", notebook_commands.live_names)
+    job_templates.register(template_runs.complete)   # POST /v1/jobs with jobTemplateUUID
     onboarding.register("link", _linked)
     onboarding.register("cluster", cluster_commands.any_in_organization)
     onboarding.register("job", job_commands.any_succeeded)

@@ -25,16 +25,23 @@ BUSY = "The job run is changing too fast right now; try again."
 
 
 def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None,
-           git: tuple[str, str] | None = None) -> JobRun | None:
+           git: tuple[str, str] | None = None, run_uuid: str | None = None) -> JobRun | None:
     """A run on one of the workspace's clusters (None: there is no such cluster), or, with
     `cluster_config` (the SDK's create keys), on a cluster made for it and removed after it.
     A cluster that is removed or failed is refused; one on its way is waited for; at most
     MAX_QUEUE runs wait for one cluster. `git`: (username, token) of a private repository:
     the token is written to the customer's Parameter Store (secrets.py) and only its name is
-    kept, deleted again when the run ends (or at once if the run could not be written)."""
+    kept, deleted again when the run ends (or at once if the run could not be written).
+    `run_uuid`, when the caller names the run (a cron job's run for one scheduled time),
+    makes the submission idempotent: a run of that uuid is made once (a conditional write),
+    and found after."""
+    if run_uuid is not None:
+        made = get(ws.uuid, run_uuid)
+        if made is not None:
+            return made
     if cluster_config is not None:
-        made = clusters.create_for_job(ws, cluster_config, spec.name)
-        spec = replace(spec, cluster_uuid=made.uuid, dedicated=True)
+        made_cluster = clusters.create_for_job(ws, cluster_config, spec.name)
+        spec = replace(spec, cluster_uuid=made_cluster.uuid, dedicated=True)
     cluster = clusters.get(ws.uuid, spec.cluster_uuid)
     if cluster is None:
         return None
@@ -48,7 +55,7 @@ def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None,
     spec = replace(spec, region=cluster.spec.region)
     if spec.source.type == "S3":
         sources.check_s3(cluster, spec.source.location)
-    run_uuid, task_uuid = new_uuid(), new_uuid()
+    run_uuid, task_uuid = run_uuid or new_uuid(), new_uuid()
     stored = None
     if git is not None:
         stored = secrets.store_git_token(cluster, run_uuid, git[1])

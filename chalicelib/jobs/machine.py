@@ -72,6 +72,8 @@ class RunSpec:
     retries: int = 0                   # the retry strategy: attempts after the first,
     retry_delay_seconds: int = 60      # the wait before each,
     retry_on_timeout: bool = False     # and whether a timeout is retried too
+    template_uuid: str = ""            # the job template it was run from, if any
+    cron_job_uuid: str = ""            # the cron job that started it, if any
 
 
 # ---- events --------------------------------------------------------------------------------

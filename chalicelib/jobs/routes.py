@@ -7,7 +7,7 @@ from ..api.http import body, int_param, json_view, not_found, paged, query
 from ..identity.caller import caller
 from ..kernel import config
 from ..workspaces import scope
-from . import commands, logs, shapes
+from . import commands, logs, shapes, templates
 
 bp = Blueprint(__name__)
 
@@ -21,7 +21,8 @@ def _who(c) -> str:
 def submit_job():
     who = caller(bp.current_request)
     ws = scope.own_workspace(who)
-    data = body(bp.current_request)
+    # A run from a template: the template's config under the body's own keys (templates.py)
+    data = templates.complete(ws.uuid, body(bp.current_request))
     spec = shapes.parse_submit(data, _who(who), config.get().local_git)
     run = commands.submit(ws, spec, data.get("clusterConfig"), shapes.git_secret(data))
     if run is None:

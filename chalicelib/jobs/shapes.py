@@ -149,10 +149,9 @@ def _retries(config: dict) -> dict:
 
 
 def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> RunSpec:
-    """A POST /v1/jobs body. Raises 400 naming the field. Job templates and clusterConfig
-    (job-dedicated clusters) are not taken yet: refused, so nothing half-works."""
-    if body.get("jobTemplateUUID"):
-        raise invalid("jobTemplateUUID", "job templates are not supported yet")
+    """A POST /v1/jobs body (a template's config already merged in: jobs/templates.py).
+    Raises 400 naming the field."""
+    template = _uuid(body, "jobTemplateUUID") if body.get("jobTemplateUUID") else ""
     if body.get("clusterConfig") is not None:
         _object(body, "clusterConfig")
         cluster = ""      # made for the run (commands.submit)
@@ -174,17 +173,21 @@ def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> R
         raise invalid("name", "at most 128 characters")
     return RunSpec(name=name, cluster_uuid=cluster, source=_source(config, allow_local_git),
                    exec_file=exec_file, args=_args(config), env=_env(config),
-                   timeout_seconds=timeout or 0, submitter=submitter, **_retries(config))
+                   timeout_seconds=timeout or 0, submitter=submitter, template_uuid=template,
+                   **_retries(config))
 
 
 def parse_list(params: dict) -> ListQuery:
     number, size = page_params(params)
-    clusters = frozenset(params.get("clusterUUID", []))
+    wanted = [(attr, frozenset(params[key])) for key, attr in (
+        ("clusterUUID", "cluster_uuid"), ("jobTemplateUUID", "template_uuid"),
+        ("cronJobUUID", "cron_job_uuid")) if params.get(key)]
     return ListQuery(number=number, size=size,
                      descending=(params.get("order") or [""])[-1].upper() == "DESC",
                      statuses=frozenset(params.get("status", [])),
                      uuids=frozenset(params.get("uuid", [])), live_statuses=LIVE_STATUSES,
-                     keep=(lambda r: r.spec.cluster_uuid in clusters) if clusters else None)
+                     keep=(lambda r: all(getattr(r.spec, attr) in values
+                                         for attr, values in wanted)) if wanted else None)
 
 
 def _source_reply(src: Source) -> dict:
@@ -209,7 +212,8 @@ def render(r: JobRun) -> dict:
         "attempts": [{**a, "startedAt": iso(a["startedAt"]), "finishedAt": iso(a["finishedAt"])}
                      for a in r.attempts],
         "clusterUUID": s.cluster_uuid, "cluster_id": s.cluster_uuid,
-        "jobTemplateUUID": None, "job_template_id": None, "submitter": s.submitter,
+        "jobTemplateUUID": s.template_uuid or None, "job_template_id": s.template_uuid or None,
+        "cronJobUUID": s.cron_job_uuid or None, "submitter": s.submitter,
         "stats": {}, "isDDL": False, "sqlQueryResult": None, "exitCode": r.exit_code,
         "workspaceUUID": r.workspace_uuid, "taskUUID": r.task.uuid if r.task else None,
         "config": {"type": "PYTHON", "source": _source_reply(s.source),

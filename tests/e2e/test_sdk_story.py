@@ -62,3 +62,30 @@ def test_a_job_run_with_the_sdk_prints_every_rank(local_run):
     assert seen["status"] == "SUCCEEDED"
     assert sorted(seen["stdout"]) == sorted(
         f"rank {i} of 8: ['--greeting', 'hello world']" for i in range(8))
+
+
+def test_a_job_template_and_a_cron_job_with_the_sdk(local_run):
+    """JobTemplateClient.create, JobTemplate.run, CronJobClient.create, CronJob.run,
+    deactivate, reactivate, list, get and the deletes, unmodified (tests/e2e/cron_story.py)."""
+    seen = local_run.story(STORY.with_name("cron_story.py"), STORY_TIMEOUT)
+    template = seen["template"]
+    assert template["exec_file"] == "hello.py" and template["source_path"] == "/shared/story"
+    assert seen["template_run"] == {"status": "SUCCEEDED", "job_template_id": template["id"],
+                                    "exec_file": "hello.py",
+                                    "stdout": "hello from the template"}
+    assert seen["template_get"] == {"name": "hello-template", "description": "says hello",
+                                    "env_vars": {"GREETING": "hello"}}
+    assert seen["templates_listed"] == ["hello-template"]
+    cron = seen["cron"]
+    assert cron["schedule"] == "0 6 1 1 *" and cron["timezone"] == "Europe/Paris"
+    assert cron["max_concurrent_runs"] == 2 and cron["job_template_id"] == template["id"]
+    assert cron["next_run_date"].endswith("-01-01") and cron["last_run_date"] is None
+    assert seen["run_now"] == {"status": "SUCCEEDED", "cron_job": cron["id"],
+                               "stdout": "hello from the template"}
+    [listed] = seen["crons_listed"]
+    assert listed["max_concurrent_runs"] == 2 and listed["job_template_id"] == template["id"]
+    assert listed["cluster_id"] == cron["cluster_id"] and len(listed["job_runs"]) == 1
+    assert seen["deactivate"] == 200 and seen["inactive_next_run_date"] is None
+    assert seen["reactivate"] == 200 and seen["active_next_run_date"].endswith("-01-01")
+    assert seen["cron_delete"] == 200 and seen["gone"] == [cron["id"], template["id"]]
+    assert seen["after"] == {"crons": 0, "templates": 0}

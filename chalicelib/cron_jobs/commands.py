@@ -50,10 +50,11 @@ def _run_body(spec: CronSpec, name: str) -> dict:
 
 
 def _run_spec(ws_uuid: str, spec: CronSpec, cron_uuid: str, name: str, submitter: str):
-    """What a run of the cron job would be, as jobs parse it (ApiError when it cannot be)."""
+    """What a run of the cron job would be, as jobs parse it (ApiError when it cannot be),
+    and the template's clusterConfig when the run gets a cluster of its own."""
     body = template_runs.complete(ws_uuid, _run_body(spec, name))
-    return replace(parse_submit(body, submitter, config.get().local_git),
-                   cron_job_uuid=cron_uuid)
+    return (replace(parse_submit(body, submitter, config.get().local_git),
+                    cron_job_uuid=cron_uuid), body.get("clusterConfig"))
 
 
 def create(ws: Workspace, spec: CronSpec, created_by: str) -> CronJob:
@@ -122,8 +123,8 @@ def start_run(cron: CronJob, run_uuid: str, name: str, submitter: str) -> JobRun
     if ws is None:
         raise NotStarted("its workspace no longer exists")
     try:
-        spec = _run_spec(ws.uuid, cron.spec, cron.uuid, name, submitter)
-        run = jobs.submit(ws, spec, run_uuid)
+        spec, cluster_config = _run_spec(ws.uuid, cron.spec, cron.uuid, name, submitter)
+        run = jobs.submit(ws, spec, cluster_config, run_uuid=run_uuid)
     except ApiError as e:
         raise NotStarted(e.message) from None
     except DomainError as e:

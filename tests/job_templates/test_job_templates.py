@@ -162,7 +162,7 @@ def test_a_template_run_takes_the_templates_config_and_the_bodys_keys_win(platfo
     assert {r["uuid"] for r in by_template["data"]} == {run["uuid"], overridden["uuid"]}
 
 
-def test_template_runs_need_a_cluster_and_a_live_template(platform):
+def test_template_runs_need_a_cluster_or_a_cluster_config_and_a_live_template(platform):
     t = _create(platform)
     body = {"jobTemplateUUID": t["uuid"], "jobConfig": {"storeResult": False}}
     reply = platform.request("POST", "/v1/jobs", body)
@@ -171,15 +171,18 @@ def test_template_runs_need_a_cluster_and_a_live_template(platform):
         "name": "d", "instanceType": "c5.2xlarge", "workersQuantity": 1, **JUNK})
     assert with_cluster_config["clusterConfig"] == {"name": "d", "instanceType": "c5.2xlarge",
                                                     "workersQuantity": 1}
+    # A template's clusterConfig makes a cluster for the run, removed after it.
     reply = platform.request("POST", "/v1/jobs", {**body,
                                                   "jobTemplateUUID": with_cluster_config["uuid"]})
-    assert reply.status_code == 400 and reply.json_body["field"] == "clusterConfig"
+    assert reply.status_code == 200, reply.body
+    made = platform.cluster(reply.json_body["clusterUUID"])
+    assert made["isJobDedicated"] is True and made["instanceType"] == "c5.2xlarge"
     for uuid, status in (("not-a-uuid", 400), ("6f1c2b8e-0000-4000-8000-000000000000", 404)):
         reply = platform.request("POST", "/v1/jobs", {**body, "jobTemplateUUID": uuid})
         assert reply.status_code == status, reply.body
     platform.request("DELETE", f"/v1/job-templates/{t['uuid']}")
     assert platform.request("POST", "/v1/jobs", body).status_code == 404
-    assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 0
+    assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 1
 
 
 def test_another_workspace_never_sees_a_template(platform):

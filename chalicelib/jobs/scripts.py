@@ -76,6 +76,7 @@ def _fetch(spec: RunSpec, folder: str, region: str) -> list[str]:
 
 
 LIVE_SECONDS = 5   # how far behind the live logs in the bucket may be
+LOG_CAP = 64 * 1024 * 1024   # bytes of each log kept; past it the log is cut, and says so
 
 
 def live_keys(log_prefix: str, attempt: int) -> dict[str, str]:
@@ -97,8 +98,9 @@ def _live(bucket: str, keys: dict[str, str], region: str) -> list[str]:
 def run_script(run_uuid: str, spec: RunSpec, total_cores: int, hostfile: str,
                region: str, bucket: str, log_prefix: str, attempt: int) -> str:
     """Fetch, then run; the output goes to files on /shared (copied to the bucket every few
-    seconds while the code runs: the live logs) and, at the end, to the command's own stdout
-    and stderr (which SSM writes to the bucket), with the code's exit code."""
+    seconds while the code runs: the live logs) and, at the end, cut at LOG_CAP bytes each
+    (the cut said at the end of the log), to the command's own stdout and stderr (which SSM
+    writes to the bucket), with the code's exit code."""
     folder = run_folder(run_uuid)
     q = shlex.quote
     logs = f"{folder}/logs-{int(attempt)}"
@@ -113,6 +115,10 @@ def run_script(run_uuid: str, spec: RunSpec, total_cores: int, hostfile: str,
               '>"$logs/stdout" 2>"$logs/stderr"',
               "code=$?",
               'kill "$uploader" 2>/dev/null; wait "$uploader" 2>/dev/null',
+              'for f in "$logs/stdout" "$logs/stderr"; do',
+              f'  if [ "$(wc -c < "$f")" -gt {LOG_CAP} ]; then truncate -s {LOG_CAP} "$f"; '
+              f"printf '\\n[corral: the output was cut at {LOG_CAP} bytes]\\n' >> \"$f\"; fi",
+              'done',
               "upload",
               'cat "$logs/stdout"; cat "$logs/stderr" >&2',
               'exit "$code"']

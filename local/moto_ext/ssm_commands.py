@@ -343,6 +343,13 @@ def _commands(backend: Any) -> dict[str, RunCommand]:
     return backend.__dict__.setdefault("_corral_run_commands", {})
 
 
+def _unblock_signals() -> None:
+    """A node's process starts with no signal blocked, as on a real node: `make run`'s threads
+    block SIGINT and SIGTERM (so that its main thread gets them), and a child would inherit
+    that mask, so a script's `kill` of its own background job would do nothing."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
+
+
 def _start(node: Node, command_id: str, script: str, timeout: float,
            output: tuple[str, str, str, str] | None = None, account: str = "") -> Invocation:
     folder = node.root / "commands" / command_id
@@ -356,7 +363,7 @@ def _start(node: Node, command_id: str, script: str, timeout: float,
         process = subprocess.Popen(
             [shutil.which("bash") or "/bin/bash", str(folder / "script.sh")], cwd=node.work,
             env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_unblock_signals)
     with _lock:
         _process_groups.setdefault(node.instance_id, set()).add(process.pid)
     return Invocation(node.instance_id, process, out, err, timeout, output=output,

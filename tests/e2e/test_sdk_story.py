@@ -57,11 +57,21 @@ def test_an_efa_cluster_from_creation_to_the_regions_cleanup(local_run):
 
 
 def test_a_job_run_with_the_sdk_prints_every_rank(local_run):
-    """cluster.run_job, wait_for_status and get_stdout, unmodified (tests/e2e/job_story.py)."""
+    """cluster.run_job, wait_for_status and get_stdout, unmodified (tests/e2e/job_story.py);
+    then git at a branch with env, S3 and another region's refusal, a failure with its
+    stderr, a cancel, a timeout, a retry and a cluster made for a job."""
     seen = local_run.story(STORY.with_name("job_story.py"), STORY_TIMEOUT)
     assert seen["status"] == "SUCCEEDED"
     assert sorted(seen["stdout"]) == sorted(
         f"rank {i} of 8: ['--greeting', 'hello world']" for i in range(8))
+    assert seen["git"] == ["SUCCEEDED", [f"rank {i} from git" for i in range(8)]]
+    assert seen["s3"] == ["SUCCEEDED", [f"rank {i} from s3" for i in range(8)]]
+    assert "bucket far-code is in eu-west-1" in seen["s3_other_region"]
+    assert seen["fail"] == ["FAILED", "non-zero exit code 3", True]
+    assert seen["cancel"] == "CANCELLED"
+    assert seen["timeout"] == ["TIMEOUT", "timeout after 3 s"]
+    assert seen["retry"] == ["SUCCEEDED", 1]
+    assert seen["dedicated"] == ["SUCCEEDED", "TERMINATED"]
 
 
 def test_a_job_template_and_a_cron_job_with_the_sdk(local_run):

@@ -354,3 +354,15 @@ def test_the_logs_of_a_running_job_can_be_read_as_they_grow(platform, cluster):
     assert platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body["status"] == "CANCELLED"
     assert _logs(platform, run)["stdout"] == "early line\n"   # kept after the cancel
     assert not _running(script)
+
+
+def test_output_past_the_cap_is_cut_and_the_log_says_so(platform, cluster, monkeypatch):
+    from chalicelib.jobs import scripts
+    monkeypatch.setattr(scripts, "LOG_CAP", 100)
+    cluster_uuid, shared = cluster
+    (shared / "loud.py").write_text("import os\nif os.environ['PMI_RANK'] == '0':\n"
+                                    "    print('x' * 999)\n")
+    run = _submit(platform, cluster_uuid, _workspace("/shared"), "loud.py").json_body
+    platform.settle()
+    assert platform.request("GET", f"/v1/jobs/{run['uuid']}").json_body["status"] == "SUCCEEDED"
+    assert _logs(platform, run)["stdout"] == "x" * 100 + "\n[corral: the output was cut at 100 bytes]\n"

@@ -60,9 +60,10 @@ def _cron(platform, template: str, cluster: str | None, schedule: str, **changes
     return reply.json_body
 
 
-def _to_second(platform, second: int) -> None:
-    """Move the clock on to `second` past the next minute (ticks come at that second)."""
-    platform.clock.advance((60 - platform.clock() % 60) % 60 + second)
+def _to_second(platform, second: int, period: int = 60) -> None:
+    """Move the clock on to `second` past the next minute (ticks come at that second), or
+    past the next multiple of `period` seconds (the test then knows how many times fall)."""
+    platform.clock.advance((period - platform.clock() % period) % period + second)
 
 
 def _minutes(platform, n: int, every: int = 1, ticks: int = 1, duplicate: str | None = None):
@@ -99,7 +100,7 @@ def _epoch(text: str) -> float:
 def test_runs_start_once_each_at_the_due_minutes_with_ticks_twice_and_messages_repeated(
         platform, cluster):
     template = _template(platform)
-    _to_second(platform, 10)
+    _to_second(platform, 10, period=300)   # just past a 5-minute mark: 6 marks in 31 minutes
     start = platform.clock()
     cron = _cron(platform, template, cluster, "*/5 * * * *")
     assert cron["nextRunAt"] == iso(start - 10 + (300 - (start - 10) % 300))

@@ -30,6 +30,9 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
 MERGE_TEMPLATE = ".chalice/merge-template.json"
+# `chalice package` writes to the project's own .chalice/deployments: the module's tests run in
+# one worker (make test's --dist loadgroup), so two workers never build in it at once.
+pytestmark = pytest.mark.xdist_group("chalice-package")
 WORKER_HANDLER = "handlers.worker.on_work"
 TICK_HANDLER = "handlers.tick.on_tick"
 # AWS: set the source queue's visibility timeout to at least six times the function timeout.

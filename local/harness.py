@@ -22,7 +22,7 @@ from chalicelib.linking import links as linking
 from chalicelib.store import queue
 from chalicelib.workspaces import catalog
 
-from . import seed, snapshot, stack
+from . import request_per_thread, seed, snapshot, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
 from .moto_ext import boot_time, capacity, install, ssm_commands
 
@@ -96,6 +96,7 @@ class Platform:
             self._provision_and_seed()
 
         from chalice.test import Client
+        request_per_thread.install()   # the tests send requests from several threads
 
         from app import app
 

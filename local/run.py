@@ -43,6 +43,7 @@ from .accounts import (
     PLATFORM_ACCOUNT_ID,
     bootstrap_account,
 )
+from . import request_per_thread
 from .emulator import Emulator
 
 log = logging.getLogger("corral.run")
@@ -173,6 +174,7 @@ def main() -> int:
         signup_path = register_local_routes(app)   # plays the AWS Marketplace's redirect
         # Bound (not yet serving) before anything else reads the settings: with CORRAL_PORT=0
         # the port, and so the public URL links are built from, is known only now.
+        request_per_thread.install()   # the local server handles requests in threads
         server = create_local_server(app, Config.create(chalice_stage="local", app_name="corral"),
                                      "127.0.0.1", port)
         port = server.server.server_address[1]

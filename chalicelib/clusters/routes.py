@@ -4,9 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..api.http import body, json_view, not_found, paged, query
-from ..identity.caller import Caller, caller
-from ..identity.clients import get_client
-from ..identity.users import get_user
+from ..identity.caller import actor, caller
 from ..workspaces import scope
 from . import commands, shapes
 
@@ -39,15 +37,6 @@ def list_clusters():
     found, total = commands.list_page(ws, q)
     return paged([shapes.render(c) for c in found], total, q.number, q.size,
                  order=(params.get("order") or ["ASC"])[-1].upper())
-
-
-def actor(c: Caller) -> str:
-    """Who asks, as the task and the events record it: a user's email or an API key's name."""
-    if c.user_uuid:
-        user = get_user(c.user_uuid)
-        return f"user {user.email}" if user else f"user {c.user_uuid}"
-    client = get_client(c.client_id)
-    return f"API key {client.name}" if client and client.name else f"API key {c.client_id}"
 
 
 def _act(cluster_uuid: str, command) -> dict:

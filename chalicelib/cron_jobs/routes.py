@@ -5,16 +5,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..api.http import body, json_view, not_found, paged, query
-from ..identity.caller import caller
+from ..identity.caller import actor, caller
 from ..jobs import shapes as job_shapes
 from ..workspaces import scope
 from . import commands, shapes
 
 bp = Blueprint(__name__)
 
-
-def _who(c) -> str:
-    return f"user {c.user_uuid}" if c.user_uuid else f"API key {c.client_id}"
 
 
 def _render(c) -> dict:
@@ -27,7 +24,7 @@ def create_cron_job():
     who = caller(bp.current_request)
     ws = scope.own_workspace(who)
     spec = shapes.parse_create(body(bp.current_request))
-    return _render(commands.create(ws, spec, _who(who)))
+    return _render(commands.create(ws, spec, actor(who)))
 
 
 @bp.route("/v1/cron-jobs", methods=["GET"])
@@ -54,7 +51,7 @@ def set_cron_job_active(cron_uuid):
     who = caller(bp.current_request)
     ws = who.require_workspace()
     active = shapes.parse_active(body(bp.current_request))
-    found = commands.set_active(ws, cron_uuid, active, _who(who))
+    found = commands.set_active(ws, cron_uuid, active, actor(who))
     if found is None:
         raise not_found("cron job", cron_uuid)
     return _render(found)
@@ -64,7 +61,7 @@ def set_cron_job_active(cron_uuid):
 @json_view
 def delete_cron_job(cron_uuid):
     who = caller(bp.current_request)
-    found = commands.delete(who.require_workspace(), cron_uuid, _who(who))
+    found = commands.delete(who.require_workspace(), cron_uuid, actor(who))
     if found is None:
         raise not_found("cron job", cron_uuid)
     return _render(found)
@@ -74,7 +71,7 @@ def delete_cron_job(cron_uuid):
 @json_view
 def run_cron_job_now(cron_uuid):
     who = caller(bp.current_request)
-    run = commands.run_now(who.require_workspace(), cron_uuid, _who(who))
+    run = commands.run_now(who.require_workspace(), cron_uuid, actor(who))
     if run is None:
         raise not_found("cron job", cron_uuid)
     return job_shapes.render(run)

@@ -13,6 +13,7 @@ from . import sessions as session
 from . import tokens
 from .clients import get_client
 from .organizations import Organization, get_organization
+from .users import get_user
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -95,3 +96,12 @@ def organization_of(c: Caller) -> Organization:
     if org is None:  # a key of an organization that is gone
         raise ApiError(401, "Unauthorized", "this API key's organization no longer exists")
     return org
+
+
+def actor(c: Caller) -> str:
+    """Who asks, as tasks and events record it: a user's email or an API key's name."""
+    if c.user_uuid:
+        user = get_user(c.user_uuid)
+        return f"user {user.email}" if user else f"user {c.user_uuid}"
+    client = get_client(c.client_id)
+    return f"API key {client.name}" if client and client.name else f"API key {c.client_id}"

@@ -5,16 +5,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..api.http import body, json_view, not_found, paged, query
-from ..identity.caller import caller
+from ..identity.caller import actor, caller
 from ..kernel import config
 from ..workspaces import scope
 from . import commands, shapes
 
 bp = Blueprint(__name__)
 
-
-def _who(c) -> str:
-    return f"user {c.user_uuid}" if c.user_uuid else f"API key {c.client_id}"
 
 
 @bp.route("/v1/job-templates", methods=["POST"])
@@ -23,7 +20,7 @@ def create_template():
     who = caller(bp.current_request)
     ws = scope.own_workspace(who)
     spec = shapes.parse_create(body(bp.current_request), config.get().local_git)
-    return shapes.render(commands.create(ws, spec, _who(who)))
+    return shapes.render(commands.create(ws, spec, actor(who)))
 
 
 @bp.route("/v1/job-templates", methods=["GET"])
@@ -61,7 +58,7 @@ def update_template(template_uuid):
 @json_view
 def delete_template(template_uuid):
     who = caller(bp.current_request)
-    found = commands.delete(who.require_workspace(), template_uuid, _who(who))
+    found = commands.delete(who.require_workspace(), template_uuid, actor(who))
     if found is None:
         raise not_found("job template", template_uuid)
     return shapes.render(found)

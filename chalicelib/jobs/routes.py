@@ -4,16 +4,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..api.http import body, int_param, json_view, not_found, paged, query
-from ..identity.caller import caller
+from ..identity.caller import actor, caller
 from ..kernel import config
 from ..workspaces import scope
 from . import commands, logs, shapes, templates
 
 bp = Blueprint(__name__)
 
-
-def _who(c) -> str:
-    return f"user {c.user_uuid}" if c.user_uuid else f"API key {c.client_id}"
 
 
 @bp.route("/v1/jobs", methods=["POST"])
@@ -23,7 +20,7 @@ def submit_job():
     ws = scope.own_workspace(who)
     # A run from a template: the template's config under the body's own keys (templates.py)
     data = templates.complete(ws.uuid, body(bp.current_request))
-    spec = shapes.parse_submit(data, _who(who), config.get().local_git)
+    spec = shapes.parse_submit(data, actor(who), config.get().local_git)
     run = commands.submit(ws, spec, data.get("clusterConfig"), shapes.git_secret(data))
     if run is None:
         raise not_found("cluster", spec.cluster_uuid)
@@ -56,7 +53,7 @@ def get_job(run_uuid):
 @json_view
 def cancel_job(run_uuid):
     who = caller(bp.current_request)
-    found = commands.cancel(who.require_workspace(), run_uuid, _who(who))
+    found = commands.cancel(who.require_workspace(), run_uuid, actor(who))
     if found is None:
         raise not_found("job", run_uuid)
     return shapes.render(found)

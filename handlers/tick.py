@@ -15,6 +15,7 @@ from chalice import Blueprint, Rate
 from chalicelib import bootstrap
 from chalicelib.engine import driver as engine
 from chalicelib.kernel import clock
+from chalicelib.usage import metering
 
 blueprint = Blueprint(__name__)
 log = logging.getLogger("corral.tick")
@@ -22,9 +23,14 @@ bootstrap.wire()
 
 
 def tick() -> int:
-    count = engine.redrive(clock.now())
+    now = clock.now()
+    count = engine.redrive(now)
     if count:
         log.info("re-drove %d overdue step(s)", count)
+    try:
+        metering.run(now)
+    except Exception:  # noqa: BLE001 - the next tick does it again; re-driving must go on
+        log.exception("metering failed; the next tick tries again")
     return count
 
 

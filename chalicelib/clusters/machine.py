@@ -18,6 +18,7 @@ from typing import Any
 
 from ..kernel import table
 from ..kernel.errors import DomainError
+from ..kernel.service import Period, follow
 from ..kernel.state import dump, load
 from ..kernel.task import TERMINAL, CarriesTasks, Task, TaskMove
 from ..kernel.times import iso
@@ -271,6 +272,8 @@ class Cluster(CarriesTasks):
     stopping_at: float | None = None      # when StopInstances was called
     upgrade: Upgrade | None = None        # waiting for the next restart
     node_change: NodeChange | None = None  # what the restart in progress does to the nodes
+    # When its nodes were in service (RUNNING), as what: what metering charges (usage/).
+    service: tuple[Period, ...] = ()
 
 
 # ---- folding ------------------------------------------------------------------------------
@@ -294,7 +297,16 @@ def evolve(state: Cluster | None, e: Any) -> Cluster:
     applied = _apply(state, e) if type(e) not in LIFECYCLE_EVENTS else _apply_lifecycle(state, e)
     if not isinstance(e, StepRetrying):
         applied = replace(applied, retrying=None)
-    return became_running(state, table.stamp(state, applied, status, e.at))
+    return in_service(became_running(state, table.stamp(state, applied, status, e.at)))
+
+
+def in_service(s: Cluster) -> Cluster:
+    """The billing rule (README, Metering): a cluster is in service while RUNNING, that is
+    from the moment it is MPI-ready (created, resumed, restarted or scaled) until a pause, a
+    stop, a scale or its removal is requested. Its instances are stopped while paused or
+    stopped, so the platform fee stops too; a creation that never reached RUNNING has none."""
+    return replace(s, service=follow(s.service, s.status == S.RUNNING, s.updated_at,
+                                     s.spec.instance_type, s.spec.workers_quantity))
 
 
 def _apply(s: Cluster, e: Any) -> Cluster:
@@ -545,6 +557,11 @@ def container(s: Cluster) -> tuple[str, str, str]:
     """The workspace a cluster is created in (its row: kind, scope, uuid): it must still
     accept clusters when the creation is written."""
     return CONTAINER_KIND, s.organization_uuid, s.workspace_uuid
+
+
+def metered(s: Cluster) -> bool:
+    """Whether it was ever in service: from then on the service index lists it, for metering."""
+    return bool(s.service)
 
 
 def live(s: Cluster) -> bool:

@@ -46,6 +46,9 @@ class Machine:
     accepts: Callable[[Any], bool] | None = None
     container: Callable[[Any], tuple[str, str, str]] | None = None
     container_kind: str | None = None
+    # (state) -> whether its instances have ever been in service (a cluster that ran): the
+    # store then lists it in the service index, for metering, from the append that made it so.
+    metered: Callable[[Any], bool] | None = None
     # (state) -> the time before which its pending step would find nothing new (the first
     # look at a booting fleet), or None: the step is then queued to run at that time
     not_before: Callable[[Any], float | None] = field(default=_at_once)
@@ -64,6 +67,7 @@ class Machine:
             live=self.live(state) if self.live else None,
             accepting=self.accepts(state) if self.accepts else None,
             container=self.container(state) if self.container else None,
+            metered=self.metered(state) if self.metered else None,
             children=tuple(k for k, m in _machines.items() if m.container_kind == self.kind))
 
 

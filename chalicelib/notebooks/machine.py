@@ -24,6 +24,7 @@ from typing import Any
 
 from ..kernel import table
 from ..kernel.errors import DomainError
+from ..kernel.service import Period, follow
 from ..kernel.state import dump, load
 from ..kernel.task import CarriesTasks, Task, TaskMove
 from .events import (  # noqa: F401 - the events are the machine's vocabulary
@@ -146,6 +147,8 @@ class Notebook(CarriesTasks):
     failure: str | None = None
     retrying: str | None = None
     tasks: tuple[Task, ...] = ()
+    # When its node was in service (READY), as what: what metering charges (usage/).
+    service: tuple[Period, ...] = ()
 
 
 # ---- folding ------------------------------------------------------------------------------
@@ -170,7 +173,11 @@ def evolve(state: Notebook | None, e: Any) -> Notebook:
     applied = _apply(state, e)
     if not isinstance(e, NotebookStepRetrying):
         applied = replace(applied, retrying=None)
-    return table.stamp(state, applied, status, e.at)
+    stamped = table.stamp(state, applied, status, e.at)
+    # The billing rule (README, Metering): a notebook's node is in service from READY until
+    # its removal is requested (or it fails).
+    return replace(stamped, service=follow(stamped.service, stamped.status == S.READY, e.at,
+                                           stamped.spec.instance_type, 1))
 
 
 def _apply(s: Notebook, e: Any) -> Notebook:
@@ -322,6 +329,11 @@ CONTAINER_KIND = "workspace"
 def container(s: Notebook) -> tuple[str, str, str]:
     """The workspace it is created in: it must still accept children then."""
     return CONTAINER_KIND, s.organization_uuid, s.workspace_uuid
+
+
+def metered(s: Notebook) -> bool:
+    """Whether it was ever in service: from then on the service index lists it, for metering."""
+    return bool(s.service)
 
 
 def live(s: Notebook) -> bool:

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 from pynamodb.exceptions import TransactWriteError, UpdateError, VerboseClientError
 from pynamodb.transactions import TransactWrite
 
+from . import service_index
 from .models import DUE_SHARDS, EventItem, StateItem, transaction_connection
 
 
@@ -115,6 +116,16 @@ def rows_by_uuid(kind: str, scope: str, uuids: Iterable[str]) -> list[Row]:
     return sorted(found, key=lambda r: r.ordinal or 0)
 
 
+def get_many(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], Row]:
+    """The rows of `keys` ((kind, scope, uuid), any kinds and scopes), batched (100 keys to a
+    request, unprocessed keys retried by pynamodb): missing rows are left out."""
+    wanted = {row_key(k, s, u): (k, s, u) for k, s, u in keys}
+    found: dict[tuple[str, str, str], Row] = {}
+    for item in StateItem.batch_get(list(wanted), consistent_read=True):
+        found[wanted[(item.pk, item.sk)]] = _row(item)
+    return found
+
+
 @dataclass(frozen=True)
 class Placement:
     """What the store keeps of a row beside its state (the engine asks the row's machine).
@@ -130,6 +141,7 @@ class Placement:
     accepting: bool | None = None
     container: tuple[str, str, str] | None = None
     children: tuple[str, ...] = ()
+    metered: bool | None = None   # in service once at least: listed in the service index
 
 
 class ContainerClosed(Conflict):
@@ -233,6 +245,8 @@ def append(kind: str, scope: str, uuid: str, expected_version: int,
                     condition=StateItem.version == expected_version)
                 if live_delta:
                     _count(t, scope, kind, None, None, live_delta)
+            if place.metered and not (before and before.metered):
+                service_index.add_in(t, kind, scope, uuid)
             task_seq = seqs.get("task", 0)
             for task in new_tasks:
                 task_seq += 1

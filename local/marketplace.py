@@ -36,6 +36,7 @@ class Subscription:
     customer_aws_account_id: str
     product_code: str
     created_at: float
+    license_arn: str = ""
 
 
 class InvalidToken(Exception):
@@ -50,6 +51,9 @@ class _Market:
     def __init__(self) -> None:
         self.subscriptions: dict[tuple[str, str], Subscription] = {}
         self.tokens: dict[str, tuple[Subscription, float]] = {}   # sha256(token) -> ...
+        # BatchMeterUsage: what was accepted, by (product, customer key, dimension, hour)
+        self.metered: dict[tuple, "Metered"] = {}
+        self.unprocessed_next = 0      # the next N records are left unprocessed (tests)
 
 
 def _market(seller_account_id: str) -> _Market:
@@ -75,7 +79,9 @@ def create_subscription(customer_aws_account_id: str, product_code: str = PRODUC
     sub = market.subscriptions.get(key)
     if sub is None:
         sub = Subscription(secrets.token_hex(6), customer_aws_account_id, product_code,
-                           clock.now())
+                           clock.now(), license_arn=(
+                               f"arn:aws:license-manager::{seller_account_id}:license:"
+                               f"l-{secrets.token_hex(16)}"))
         market.subscriptions[key] = sub
     token = secrets.token_urlsafe(48)
     market.tokens[_digest(token)] = (sub, clock.now() + TOKEN_TTL_SECONDS)
@@ -95,6 +101,67 @@ def resolve(token: str, seller_account_id: str) -> Subscription:
     if clock.now() >= expires_at:
         raise ExpiredToken("Registration token has expired.")
     return sub
+
+
+@dataclass(frozen=True)
+class Metered:
+    """A usage record the local Marketplace accepted (what the seller's reports show)."""
+    product_code: str
+    customer: str           # CustomerIdentifier, or "<account id>/<license ARN>"
+    dimension: str
+    timestamp: float
+    quantity: int
+    metering_record_id: str
+
+
+def find_subscription(product_code: str, customer_identifier: str = "",
+                      account_id: str = "", license_arn: str = "",
+                      seller_account_id: str = PLATFORM_ACCOUNT_ID) -> Subscription | None:
+    for sub in _market(seller_account_id).subscriptions.values():
+        if sub.product_code != product_code:
+            continue
+        if customer_identifier and sub.customer_identifier == customer_identifier:
+            return sub
+        if account_id and (sub.customer_aws_account_id, sub.license_arn) == (account_id,
+                                                                             license_arn):
+            return sub
+    return None
+
+
+def meter(seller_account_id: str, product_code: str, key: tuple, quantity: int
+          ) -> tuple[str, str]:
+    """Record one accepted usage record: (status, MeteringRecordId) as AWS answers it. The
+    same record again is accepted again with its id; another quantity for the same customer,
+    dimension and hour is a DuplicateRecord."""
+    market = _market(seller_account_id)
+    done = market.metered.get((product_code, *key))
+    if done is not None:
+        return ("Success" if done.quantity == quantity else "DuplicateRecord",
+                done.metering_record_id)
+    record_id = secrets.token_hex(16)
+    market.metered[(product_code, *key)] = Metered(product_code, key[0], key[1], key[2],
+                                                   quantity, record_id)
+    return "Success", record_id
+
+
+def reported(seller_account_id: str = PLATFORM_ACCOUNT_ID) -> list[Metered]:
+    """Every usage record the local Marketplace accepted, oldest hour first."""
+    return sorted(_market(seller_account_id).metered.values(),
+                  key=lambda m: (m.timestamp, m.customer, m.dimension))
+
+
+def leave_unprocessed(count: int, seller_account_id: str = PLATFORM_ACCOUNT_ID) -> None:
+    """Make the next `count` records sent come back as UnprocessedRecords (as AWS does on
+    its side's trouble), for tests."""
+    _market(seller_account_id).unprocessed_next = count
+
+
+def take_unprocessed(seller_account_id: str) -> bool:
+    market = _market(seller_account_id)
+    if market.unprocessed_next > 0:
+        market.unprocessed_next -= 1
+        return True
+    return False
 
 
 def redirect_page(platform_url: str, token: str) -> str:

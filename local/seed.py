@@ -88,9 +88,24 @@ def create_workspace(org: Organization, name: str, region: str,
     return ws
 
 
+def subscribe(org: Organization, customer_account_id: str) -> None:
+    """The demo organization is a Marketplace customer, as a signed-up one is: its account
+    subscribes in the local Marketplace and the platform resolves the registration token
+    (ResolveCustomer) and records who the customer is, so usage is reported for it."""
+    from chalicelib.cloud.marketplace import resolve_customer
+    from chalicelib.identity.customers import customer_row
+    from chalicelib.kernel import clock
+    from chalicelib.store import records
+
+    from . import marketplace
+    customer = resolve_customer(marketplace.create_subscription(customer_account_id))
+    records.put_record(*customer_row(org.uuid, customer, clock.now()))
+
+
 def seed_demo(customer_creds: dict, region: str = "us-east-1",
               customer_account_id: str = DEMO_CUSTOMER_ACCOUNT_ID) -> Demo:
     org = create_organization("demo")
+    subscribe(org, customer_account_id)
     role_arn = create_customer_role(customer_creds, org.external_id)
     org = linking.link_manually(org, customer_account_id, role_arn, region)
     share_images(org)

@@ -18,6 +18,7 @@ class Customer:
     customer_identifier: str
     product_code: str
     customer_aws_account_id: str
+    license_arn: str = ""     # newer subscriptions (concurrent agreements) are metered by it
 
 
 class TokenRejected(Exception):
@@ -41,4 +42,45 @@ def resolve_customer(registration_token: str) -> Customer:
     except BotoCoreError as e:
         raise classify(e) from e
     return Customer(reply.get("CustomerIdentifier") or reply.get("CustomerAWSAccountId", ""),
-                    reply.get("ProductCode", ""), reply.get("CustomerAWSAccountId", ""))
+                    reply.get("ProductCode", ""), reply.get("CustomerAWSAccountId", ""),
+                    reply.get("LicenseArn", ""))
+
+
+# ---- BatchMeterUsage -------------------------------------------------------------------------
+# At most 25 records and under 1 MB a call; AWS refuses the whole call when one record is 6
+# hours old or more (TimestampOutOfBoundsException), a dimension is unknown, or the product
+# code is wrong. "Identical requests are idempotent": a record sent again with the same
+# quantity is accepted again, one with another quantity is a DuplicateRecord.
+MAX_RECORDS = 25
+MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Metered:
+    """What one call answered: per record (in the order sent) its status and MeteringRecordId,
+    or None when AWS left it unprocessed (to be sent again)."""
+    results: list
+
+
+def batch_meter_usage(product_code: str, records: list[dict]) -> Metered:
+    """Send `records` (each: Timestamp, Dimension, Quantity and either CustomerIdentifier or
+    CustomerAWSAccountId with LicenseArn). Raises CloudError for a refused call (its code
+    says why: transient ones are worth another try)."""
+    if not records or len(records) > MAX_RECORDS:
+        raise ValueError(f"BatchMeterUsage takes 1 to {MAX_RECORDS} records, not {len(records)}")
+    try:
+        reply = platform_client("meteringmarketplace", REGION).batch_meter_usage(
+            UsageRecords=records, ProductCode=product_code)
+    except (ClientError, BotoCoreError) as e:
+        raise classify(e) from e
+    done = {_identity(r["UsageRecord"]): (r.get("Status", ""), r.get("MeteringRecordId", ""))
+            for r in reply.get("Results", [])}
+    return Metered([done.get(_identity(rec)) for rec in records])
+
+
+def _identity(record: dict) -> tuple:
+    """A record's key as AWS matches them: customer, dimension, hour."""
+    when = record["Timestamp"]
+    stamp = when.timestamp() if hasattr(when, "timestamp") else float(when)
+    return (record.get("CustomerIdentifier") or "", record.get("CustomerAWSAccountId") or "",
+            record.get("LicenseArn") or "", record["Dimension"], int(stamp))

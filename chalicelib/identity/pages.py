@@ -2,6 +2,8 @@
 sign-up form, the activation link from the email, home, sign in and sign out."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import logging
 from urllib.parse import quote
 
@@ -50,9 +52,7 @@ def marketplace_register():
     token = form(request).get(TOKEN_FIELD, "")
     customer = _resolve(token)
     registration = session.issue_registration(
-        {"customer_identifier": customer.customer_identifier,
-         "product_code": customer.product_code,
-         "customer_aws_account_id": customer.customer_aws_account_id},
+        asdict(customer),
         users.token_digest(token))
     return render(request, "register.html", registration=registration,
                   account_id=customer.customer_aws_account_id, values={})

@@ -19,6 +19,7 @@ from ..kernel.errors import CloudError
 from ..kernel.ids import new_uuid
 from ..store import records
 from . import users
+from .customers import customer_row
 from .organizations import create_organization
 
 log = logging.getLogger("corral.signup")
@@ -104,6 +105,7 @@ def register(customer: Customer | dict, registration_token_digest: str, name: st
         (f"mpcustomer#{customer.customer_identifier}", "mpcustomer", "mpcustomer",
          {"organization_uuid": org.uuid, "user_uuid": user.uuid, **asdict(customer),
           "registered_at": now}),
+        customer_row(org.uuid, customer, now),
         (f"mptoken#{registration_token_digest}", "mptoken", "mptoken",
          {"customer_identifier": customer.customer_identifier, "at": now}),
         users.activation_row(user.uuid, token, now),

@@ -33,6 +33,8 @@ class Settings:
     shutdown_seconds: int = 30
     # Jobs may clone file:// git repositories (local mode only: a folder of this machine).
     local_git: bool = False
+    # The AWS Marketplace product the platform is sold as: usage is reported against it.
+    marketplace_product_code: str = "corral"
 
 
 def load() -> Settings:
@@ -54,6 +56,7 @@ def load() -> Settings:
         boot_seconds=int(env.get("CORRAL_BOOT_SECONDS", "60")),
         shutdown_seconds=int(env.get("CORRAL_SHUTDOWN_SECONDS", "30")),
         local_git=env.get("CORRAL_LOCAL_GIT", "") == "1",
+        marketplace_product_code=env.get("CORRAL_MARKETPLACE_PRODUCT_CODE", "corral"),
     )
 
 

@@ -2,8 +2,9 @@
 hourly report to AWS Marketplace (report.py)."""
 from __future__ import annotations
 
-from . import sweep
+from . import report, sweep
 
 
 def run(now: float) -> None:
     sweep.run(now)
+    report.run(now)

@@ -559,9 +559,10 @@ def container(s: Cluster) -> tuple[str, str, str]:
     return CONTAINER_KIND, s.organization_uuid, s.workspace_uuid
 
 
-def metered(s: Cluster) -> bool:
-    """Whether it was ever in service: from then on the service index lists it, for metering."""
-    return bool(s.service)
+def metered(s: Cluster) -> str | None:
+    """Once it has been in service, the organization it is metered for (the service index
+    lists it from then on); None before."""
+    return s.organization_uuid if s.service else None
 
 
 def live(s: Cluster) -> bool:

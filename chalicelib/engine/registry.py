@@ -46,9 +46,10 @@ class Machine:
     accepts: Callable[[Any], bool] | None = None
     container: Callable[[Any], tuple[str, str, str]] | None = None
     container_kind: str | None = None
-    # (state) -> whether its instances have ever been in service (a cluster that ran): the
-    # store then lists it in the service index, for metering, from the append that made it so.
-    metered: Callable[[Any], bool] | None = None
+    # (state) -> the organization it is metered for once its instances have been in service
+    # (a cluster that ran), else None: the store lists it in the service index, for
+    # metering, from the append that made it so.
+    metered: Callable[[Any], str | None] | None = None
     # (state) -> the time before which its pending step would find nothing new (the first
     # look at a booting fleet), or None: the step is then queued to run at that time
     not_before: Callable[[Any], float | None] = field(default=_at_once)

@@ -331,9 +331,10 @@ def container(s: Notebook) -> tuple[str, str, str]:
     return CONTAINER_KIND, s.organization_uuid, s.workspace_uuid
 
 
-def metered(s: Notebook) -> bool:
-    """Whether it was ever in service: from then on the service index lists it, for metering."""
-    return bool(s.service)
+def metered(s: Notebook) -> str | None:
+    """Once it has been in service, the organization it is metered for (the service index
+    lists it from then on); None before."""
+    return s.organization_uuid if s.service else None
 
 
 def live(s: Notebook) -> bool:

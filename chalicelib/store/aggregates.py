@@ -141,7 +141,9 @@ class Placement:
     accepting: bool | None = None
     container: tuple[str, str, str] | None = None
     children: tuple[str, ...] = ()
-    metered: bool | None = None   # in service once at least: listed in the service index
+    # The organization whose usage it is, once it has been in service: listed in the
+    # service index (for metering) from then on. None: never in service.
+    metered: str | None = None
 
 
 class ContainerClosed(Conflict):
@@ -246,7 +248,7 @@ def append(kind: str, scope: str, uuid: str, expected_version: int,
                 if live_delta:
                     _count(t, scope, kind, None, None, live_delta)
             if place.metered and not (before and before.metered):
-                service_index.add_in(t, kind, scope, uuid)
+                service_index.add_in(t, place.metered, kind, scope, uuid)
             task_seq = seqs.get("task", 0)
             for task in new_tasks:
                 task_seq += 1

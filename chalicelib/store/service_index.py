@@ -24,31 +24,52 @@ KIND = "service"
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str          # the aggregate's kind, scope and uuid (its projection row's key)
+    organization_uuid: str   # whose usage it is
+    kind: str                # the aggregate's kind, scope and uuid (its projection row's key)
     scope: str
     uuid: str
     through: float | None = None   # metered up to this hour's start (None: nothing yet)
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return key(self.organization_uuid, self.kind, self.scope, self.uuid)
 
-def key(kind: str, scope: str, uuid: str) -> tuple[str, str]:
-    sk = f"{kind}#{scope}#{uuid}"
-    return f"{KIND}#{zlib.crc32(sk.encode()) % SHARDS}", sk
+
+def _shard_of(organization_uuid: str) -> str:
+    return f"{KIND}#{zlib.crc32(organization_uuid.encode()) % SHARDS}"
+
+
+def key(organization_uuid: str, kind: str, scope: str, uuid: str) -> tuple[str, str]:
+    """An organization's entries share a shard (its usage so far is one Query); organizations
+    spread over the shards."""
+    return _shard_of(organization_uuid), f"{organization_uuid}#{kind}#{scope}#{uuid}"
 
 
 def _body(e: Entry) -> dict:
-    return {"kind": e.kind, "scope": e.scope, "uuid": e.uuid, "through": e.through}
+    return {"organization_uuid": e.organization_uuid, "kind": e.kind, "scope": e.scope,
+            "uuid": e.uuid, "through": e.through}
 
 
-def add_in(t: TransactWrite, kind: str, scope: str, uuid: str) -> None:
+def _entry(item: StateItem) -> Entry:
+    return Entry(**item.body)
+
+
+def add_in(t: TransactWrite, organization_uuid: str, kind: str, scope: str, uuid: str) -> None:
     """Within an append's transaction: list the aggregate (once; it is never listed again
     after it left, since an ended aggregate does not come back into service)."""
-    t.save(StateItem(*key(kind, scope, uuid), kind=KIND, body=_body(Entry(kind, scope, uuid))))
+    e = Entry(organization_uuid, kind, scope, uuid)
+    t.save(StateItem(*e.key, kind=KIND, body=_body(e)))
 
 
 def shard(n: int) -> Iterator[Entry]:
-    for item in StateItem.query(f"{KIND}#{n}", consistent_read=True):
-        b = item.body
-        yield Entry(b["kind"], b["scope"], b["uuid"], b.get("through"))
+    return map(_entry, StateItem.query(f"{KIND}#{n}", consistent_read=True))
+
+
+def of_organization(organization_uuid: str) -> list[Entry]:
+    """The organization's listed aggregates: one Query."""
+    return list(map(_entry, StateItem.query(
+        _shard_of(organization_uuid), StateItem.sk.startswith(f"{organization_uuid}#"),
+        consistent_read=True)))
 
 
 def entries() -> Iterator[Entry]:
@@ -62,7 +83,7 @@ def advance(moved: Iterable[Entry]) -> int:
     count = 0
     with StateItem.batch_write() as batch:
         for e in moved:
-            batch.save(StateItem(*key(e.kind, e.scope, e.uuid), kind=KIND, body=_body(e)))
+            batch.save(StateItem(*e.key, kind=KIND, body=_body(e)))
             count += 1
     return count
 
@@ -73,6 +94,6 @@ def remove(ended: Iterable[Entry]) -> int:
     count = 0
     with StateItem.batch_write() as batch:
         for e in ended:
-            batch.delete(StateItem(*key(e.kind, e.scope, e.uuid)))
+            batch.delete(StateItem(*e.key))
             count += 1
     return count

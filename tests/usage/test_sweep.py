@@ -108,7 +108,8 @@ def test_a_late_tick_catches_up_and_a_rerun_or_replay_changes_nothing(platform):
     # between the ledger write and the entry's update)
     from chalicelib.store import records
     records.put_record(*sweep.MARK, "usagemark", {"through": day_at("01:00:00")})
-    service_index.advance([service_index.Entry("cluster", platform.demo.workspace.uuid, uuid)])
+    service_index.advance([service_index.Entry(platform.demo.organization.uuid, "cluster",
+                                                  platform.demo.workspace.uuid, uuid)])
     tick(platform)
     tick(platform)
     assert lines(platform) == expected

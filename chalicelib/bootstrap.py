@@ -27,7 +27,8 @@ from .notebooks import machine as notebook_machine
 from .notebooks import schedule as notebook_schedule
 from .org_network import machine as org_network_machine
 from .store import models
-from .web import onboarding
+from .usage import pages as usage_pages
+from .web import onboarding, sections
 from .workspaces import catalog
 from .workspaces import commands as workspace_commands
 from .workspaces import machine as workspace_machine
@@ -135,6 +136,7 @@ def wire() -> None:
     holds.register(holds.WORKSPACE, "notebooks", notebook_commands.live_names)
     job_templates.register(template_runs.complete)   # POST /v1/jobs with jobTemplateUUID
     onboarding.register("link", _linked)
+    sections.register("/settings", usage_pages.TEMPLATE, usage_pages.settings_section)
     onboarding.register("cluster", cluster_commands.any_in_organization)
     onboarding.register("job", job_commands.any_succeeded)
     onboarding.register("notebook", notebook_commands.any_ready_in_organization)

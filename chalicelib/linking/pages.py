@@ -7,6 +7,7 @@ from chalice import Blueprint
 from ..identity.page_access import signed_in_page
 from ..kernel.regions import REGIONS
 from ..web.pages import SIGNED_IN_FORM as FORMS
+from ..web import sections
 from ..web.pages import checked_form, render
 from . import links as linking
 
@@ -18,7 +19,8 @@ bp = Blueprint(__name__)
 def _settings(request, user, org, status: int = 200, **extra):
     view = linking.settings_view(org.uuid)
     return render(request, "settings.html", status=status, user=user, org=org, view=view,
-                  regions=REGIONS, **extra)
+                  regions=REGIONS, sections=sections.sections("/settings", org.uuid, user),
+                  **extra)
 
 
 @bp.route("/settings", methods=["GET"])

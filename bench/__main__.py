@@ -14,10 +14,10 @@ if str(ROOT) not in sys.path:
 def main() -> None:
     # The platform logs every step at INFO; the figures are what this prints.
     logging.disable(logging.WARNING)
-    from bench import api_calls, imports, lists, platform_start, readiness, tick
+    from bench import api_calls, imports, lists, metering, platform_start, readiness, tick
 
     started = time.perf_counter()
-    for bench in (api_calls, tick, lists, readiness, imports, platform_start):
+    for bench in (api_calls, tick, lists, readiness, imports, platform_start, metering):
         t = time.perf_counter()
         bench.main(out=lambda line="": print(line, flush=True))
         print(f"\n[{bench.__name__} took {time.perf_counter() - t:.0f} s]\n", flush=True)

@@ -51,7 +51,9 @@ def test_register_sign_up_activate_sign_in(platform):
     org_uuid = users.find_by_email("ada@example.com").organization_uuid
     reply = platform.http.get("/v1/api-keys", headers=b._headers())
     assert reply.status_code == 200 and reply.json_body["data"] == []
-    reg = signup.customer_registration(marketplace.subscriptions()[0].customer_identifier)
+    (sub,) = [s for s in marketplace.subscriptions()
+              if s.customer_aws_account_id == "123456789012"]
+    reg = signup.customer_registration(sub.customer_identifier)
     assert reg["organization_uuid"] == org_uuid
 
     # Signing out ends the session itself, not only the cookie: a copy of the token is refused.

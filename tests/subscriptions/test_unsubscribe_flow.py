@@ -203,3 +203,20 @@ def test_subscribing_again_lets_work_start_and_stops_the_sweeps(platform):
 def test_other_events_leave_work_allowed(platform, what):
     marketplace.send(DEMO_CUSTOMER_ACCOUNT_ID, what)
     assert subscriptions.refusal(platform.demo.organization.uuid) is None
+
+
+def test_cron_runs_are_refused_and_scheduled_ones_skipped_with_the_reason(platform):
+    from tests.cron_jobs.test_cron_jobs import _cron, _template
+    cluster = running_cluster(platform, **NEVER_IDLE)
+    cron = _cron(platform, _template(platform), cluster["uuid"], "* * * * *")
+    marketplace.unsubscribe(DEMO_CUSTOMER_ACCOUNT_ID)
+    reply = platform.request("POST", f"/v1/cron-jobs/{cron['uuid']}/run")
+    assert reply.status_code == 409
+    assert "New job runs are refused: the AWS Marketplace subscription" in reply.json_body[
+        "message"]
+    platform.clock.advance(60 - platform.clock() % 60 + 1)    # the next scheduled minute
+    tick()
+    platform.pump.drain()
+    history = platform.request("GET", f"/v1/cron-jobs/{cron['uuid']}").json_body["history"]
+    assert any("New job runs are refused" in str(entry) for entry in history), history
+    assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 0

@@ -24,11 +24,12 @@ from chalicelib.notebooks import pages as notebook_pages
 from chalicelib.notebooks import routes as notebook_routes
 from chalicelib.org_network import pages as org_network_pages
 from chalicelib.org_network import routes as org_network_routes
+from chalicelib.subscriptions import routes as subscription_routes
 from chalicelib.tasks import routes as task_routes
 from chalicelib.usage import routes as usage_routes
 from chalicelib.workspaces import pages as workspace_pages
 from chalicelib.workspaces import routes as workspace_routes
-from handlers import tick, worker
+from handlers import marketplace, tick, worker
 
 app = Chalice(app_name="corral")
 app.log.setLevel(logging.INFO)
@@ -36,10 +37,11 @@ for module in (identity_routes, workspace_routes, cluster_routes, task_routes, s
                cloud_config_routes, api_key_routes, identity_pages, linking_pages, cluster_pages,
                workspace_pages, org_network_routes, org_network_pages, job_routes,
                job_pages, notebook_routes, notebook_pages, job_template_routes,
-               cron_job_routes, usage_routes):
+               cron_job_routes, usage_routes, subscription_routes):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)
+app.register_blueprint(marketplace.blueprint)
 bootstrap.wire()
 
 

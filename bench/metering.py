@@ -45,15 +45,14 @@ class Row:
 def _customers(platform) -> list[str]:
     """CUSTOMERS organizations, each subscribed in the local Marketplace and registered."""
     from chalicelib.cloud.marketplace import resolve_customer
-    from chalicelib.identity.customers import customer_row
+    from chalicelib.identity import customers
     from chalicelib.identity.organizations import create_organization
-    from chalicelib.store import records
     from local import marketplace
     orgs = []
     for i in range(CUSTOMERS):
         org = create_organization(f"bench-{i}")
         customer = resolve_customer(marketplace.create_subscription(f"{700000000000 + i}"))
-        records.put_record(*customer_row(org.uuid, customer, platform.clock()))
+        customers.record(customer, org.uuid)
         orgs.append(org.uuid)
     return orgs
 

@@ -19,14 +19,17 @@ from .job_templates import machine as template_machine
 from .job_templates import runs as template_runs
 from .jobs import machine as job_machine
 from .jobs import templates as job_templates
+from .identity import customers
 from .identity.organizations import get_organization
-from .kernel import holds
+from .kernel import admission, holds
 from .linking import health as link_health
 from .notebooks import commands as notebook_commands
 from .notebooks import machine as notebook_machine
 from .notebooks import schedule as notebook_schedule
 from .org_network import machine as org_network_machine
 from .store import models
+from .subscriptions import commands as subscription_commands
+from .subscriptions import machine as subscription_machine
 from .usage import pages as usage_pages
 from .web import onboarding, sections
 from .workspaces import catalog
@@ -76,6 +79,11 @@ def _cron_steps(step, state):
     return steps.run(step, state)
 
 
+def _subscription_steps(step, state):
+    from .subscriptions import steps
+    return steps.run(step, state)
+
+
 def _no_steps(step, state):   # pragma: no cover - a job template never has a pending step
     raise ValueError(f"no step {step} for a job template")
 
@@ -118,6 +126,8 @@ MACHINES = (
     _machine(template_machine, template_machine.JobTemplate, _no_steps),
     _machine(cron_machine, cron_machine.CronJob, _cron_steps,
              not_before=cron_machine.not_before),
+    _machine(subscription_machine, subscription_machine.Subscription, _subscription_steps,
+             not_before=subscription_machine.not_before),
 )
 
 
@@ -140,6 +150,10 @@ def wire() -> None:
     onboarding.register("cluster", cluster_commands.any_in_organization)
     onboarding.register("job", job_commands.any_succeeded)
     onboarding.register("notebook", notebook_commands.any_ready_in_organization)
+    # The AWS Marketplace subscription: it starts when the customer registers, and new work
+    # is refused once it failed or ended.
+    customers.on_registered("subscription", subscription_commands.start)
+    admission.register("subscription", subscription_commands.refusal)
     region = org_network_machine.REGION_CONTAINER
     holds.register(region, "clusters", _live_clusters_in_region)
     holds.register(region, "workspaces", workspace_commands.live_names_in_region)

@@ -22,7 +22,7 @@ from chalicelib.linking import links as linking
 from chalicelib.store import queue
 from chalicelib.workspaces import catalog
 
-from . import request_per_thread, seed, snapshot, stack
+from . import marketplace, request_per_thread, seed, snapshot, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
 from .moto_ext import boot_time, capacity, install, ssm_commands
 
@@ -80,6 +80,8 @@ class Platform:
                            # Links in emails are built from this only, never from the Host.
                            "CORRAL_PUBLIC_URL": "http://127.0.0.1:8000",
                            "CORRAL_LOCAL_GIT": "1",   # jobs may clone file:// repositories
+                           # The local AWS Marketplace's product (local/marketplace.py).
+                           "CORRAL_MARKETPLACE_PRODUCT_CODE": marketplace.PRODUCT_CODE,
                            # Corral launches only its own images: skip moto's 6,000 defaults.
                            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         if not self.boot_seconds:

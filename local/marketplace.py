@@ -9,7 +9,8 @@ subscribes once: subscribing again returns a new token for the same CustomerIden
 
 State lives on moto's meteringmarketplace backend of the seller account, so it is reset with
 moto like every other emulated AWS resource. `register_local_routes` adds, in local mode only,
-a page that plays the Marketplace's redirect (an auto-submitting form).
+a page that plays the Marketplace's redirect (an auto-submitting form), and a route that sends
+a subscription's EventBridge events (`send`, `unsubscribe`, `resubscribe`, at the end).
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import hashlib
 import html
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from chalicelib.kernel import clock
 
@@ -69,6 +72,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def agreement_of(customer_identifier: str) -> str:
+    return f"agmt-{hashlib.sha256(customer_identifier.encode()).hexdigest()[:25]}"
+
+
+def license_arn(customer_identifier: str, seller_account_id: str) -> str:
+    """The subscription's license, as ResolveCustomer and the license events name it."""
+    return (f"arn:aws:license-manager::{seller_account_id}:license:"
+            f"l-{agreement_of(customer_identifier)[5:]}")
+
+
 def create_subscription(customer_aws_account_id: str, product_code: str = PRODUCT_CODE,
                         seller_account_id: str = PLATFORM_ACCOUNT_ID) -> str:
     """Subscribe the account to the product (once) and return a new registration token."""
@@ -78,10 +91,9 @@ def create_subscription(customer_aws_account_id: str, product_code: str = PRODUC
     key = (product_code, customer_aws_account_id)
     sub = market.subscriptions.get(key)
     if sub is None:
-        sub = Subscription(secrets.token_hex(6), customer_aws_account_id, product_code,
-                           clock.now(), license_arn=(
-                               f"arn:aws:license-manager::{seller_account_id}:license:"
-                               f"l-{secrets.token_hex(16)}"))
+        identifier = secrets.token_hex(6)
+        sub = Subscription(identifier, customer_aws_account_id, product_code, clock.now(),
+                           license_arn=license_arn(identifier, seller_account_id))
         market.subscriptions[key] = sub
     token = secrets.token_urlsafe(48)
     market.tokens[_digest(token)] = (sub, clock.now() + TOKEN_TTL_SECONDS)
@@ -182,7 +194,8 @@ SUBSCRIBE_PATH = "/local/marketplace/subscribe"
 def register_local_routes(app) -> str:
     """Local mode only (never packaged): GET /local/marketplace/subscribe[?account=<12 digits>]
     subscribes the account (the new, unlinked customer's by default) and sends the browser to the
-    registration page on the same host, as the Marketplace does. Returns the path."""
+    registration page on the same host, as the Marketplace does; and POST
+    /local/marketplace/events (register_event_route). Returns the subscribe path."""
     from chalice import Response
 
     @app.route(SUBSCRIBE_PATH, methods=["GET"])
@@ -198,4 +211,111 @@ def register_local_routes(app) -> str:
                         status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
                                                   "Cache-Control": "no-store"})
 
+    register_event_route(app)
     return SUBSCRIBE_PATH
+
+
+# ---- subscription events --------------------------------------------------------------------
+# What AWS Marketplace sends a SaaS seller when a subscription changes, on EventBridge (source
+# aws.agreement-marketplace, the seller account's default bus in us-east-1: the shapes of the
+# Seller Guide's "Amazon EventBridge events"), delivered to the very function Lambda runs for
+# them (handlers/marketplace.py), in this process. The hour AWS leaves between an agreement
+# ending and the license being deprovisioned (the last usage report) is not waited for here:
+# `unsubscribe` sends both at once; `end_agreement` and `deprovision` send one each.
+
+EVENT_SOURCE = "aws.agreement-marketplace"
+EVENTS = {
+    "subscribe": ("Purchase Agreement Created - Proposer", "License Updated - Manufacturer"),
+    "update-license": ("License Updated - Manufacturer",),
+    "end-agreement": ("Purchase Agreement Ended - Proposer",),
+    "deprovision": ("License Deprovisioned - Manufacturer",),
+    "unsubscribe": ("Purchase Agreement Ended - Proposer", "License Deprovisioned - Manufacturer"),
+}
+_AGREEMENT_STATUS = {"Purchase Agreement Created - Proposer": "ACTIVE",
+                     "Purchase Agreement Ended - Proposer": "CANCELLED"}
+
+
+class NoSubscription(Exception):
+    pass
+
+
+def subscription_of(customer_aws_account_id: str, product_code: str = PRODUCT_CODE,
+                    seller_account_id: str = PLATFORM_ACCOUNT_ID) -> Subscription:
+    sub = _market(seller_account_id).subscriptions.get((product_code, customer_aws_account_id))
+    if sub is None:
+        raise NoSubscription(f"account {customer_aws_account_id} has no subscription to "
+                             f"{product_code}")
+    return sub
+
+
+def agreement_event(sub: Subscription, detail_type: str,
+                    seller_account_id: str = PLATFORM_ACCOUNT_ID) -> dict:
+    """An EventBridge event as AWS Marketplace sends it about the subscription, now."""
+    agreement_id = agreement_of(sub.customer_identifier)
+    detail: dict = {
+        "requestId": secrets.token_hex(16), "catalog": "AWSMarketplace",
+        "agreement": {"id": agreement_id},
+        "acceptor": {"accountId": sub.customer_aws_account_id},
+        "proposer": {"accountId": seller_account_id},
+        "offer": {"id": f"offer-{sub.product_code}"},
+    }
+    if detail_type in _AGREEMENT_STATUS:
+        detail["agreement"]["status"] = _AGREEMENT_STATUS[detail_type]
+    else:   # license events name the product and the license
+        detail["product"] = {"code": sub.product_code, "id": f"prod-{sub.product_code}"}
+        detail["license"] = {"arn": license_arn(sub.customer_identifier, seller_account_id)}
+    now = datetime.fromtimestamp(clock.now(), tz=timezone.utc)
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type,
+            "source": EVENT_SOURCE, "account": seller_account_id,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
+            "resources": [f"arn:aws:aws-marketplace::aws:agreement:{agreement_id}"],
+            "detail": detail}
+
+
+def send(customer_aws_account_id: str, what: str, product_code: str = PRODUCT_CODE,
+         seller_account_id: str = PLATFORM_ACCOUNT_ID) -> list[dict]:
+    """Send the events of `what` (a key of EVENTS) for the account's subscription, in order,
+    to the platform's EventBridge handler. Returns what became of each."""
+    if not isinstance(what, str) or what not in EVENTS:
+        raise ValueError(f"event {what!r} is not one of {', '.join(EVENTS)}")
+    from handlers import marketplace as handler   # the platform's, once it is configured
+    sub = subscription_of(customer_aws_account_id, product_code, seller_account_id)
+    return [handler.on_marketplace_event(agreement_event(sub, t, seller_account_id), None)
+            for t in EVENTS[what]]
+
+
+def unsubscribe(customer_aws_account_id: str, **kw) -> list[dict]:
+    """The customer cancels: the agreement ends and the license is deprovisioned."""
+    return send(customer_aws_account_id, "unsubscribe", **kw)
+
+
+def resubscribe(customer_aws_account_id: str, **kw) -> list[dict]:
+    """The customer subscribes again: a new agreement and its license."""
+    return send(customer_aws_account_id, "subscribe", **kw)
+
+
+EVENTS_PATH = "/local/marketplace/events"
+
+
+def register_event_route(app) -> str:
+    """Local mode only: POST /local/marketplace/events {"account": <12 digits>, "event": one of
+    EVENTS} sends that subscription's events as AWS Marketplace would (JSON: what became of
+    each). Returns the path."""
+    from chalice import Response
+
+    @app.route(EVENTS_PATH, methods=["POST"])
+    def local_marketplace_events():
+        body = app.current_request.json_body or {}
+        account, what = body.get("account"), body.get("event")
+        try:
+            if not isinstance(account, str) or not ACCOUNT_ID.match(account):
+                raise ValueError("account must be a 12-digit AWS account id")
+            outcomes = send(account, what)
+        except (ValueError, NoSubscription) as e:
+            return Response(body={"error": "ValidationError", "message": str(e)},
+                            status_code=400, headers={"Content-Type": "application/json"})
+        return Response(body={"events": [{"detail-type": t, **o} for t, o in
+                                         zip(EVENTS[what], outcomes)]},
+                        status_code=200, headers={"Content-Type": "application/json"})
+
+    return EVENTS_PATH

@@ -124,6 +124,9 @@ def _configure_environment(endpoint: str, platform_creds: dict) -> None:
     os.environ.setdefault("CORRAL_JWT_SECRET", secrets.token_urlsafe(48))
     os.environ.setdefault("CORRAL_MAIL_ECHO", "1")   # print activation links (sign-up)
     os.environ.setdefault("CORRAL_LOCAL_GIT", "1")   # jobs may clone file:// repositories
+    # The local AWS Marketplace's product: its events are taken.
+    from .marketplace import PRODUCT_CODE
+    os.environ.setdefault("CORRAL_MARKETPLACE_PRODUCT_CODE", PRODUCT_CODE)
     # The emulated instances boot and stop at once: look at them at once (on AWS the first
     # look waits for a typical boot, kernel/config.py).
     os.environ.setdefault("CORRAL_BOOT_SECONDS", "0")

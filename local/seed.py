@@ -1,6 +1,7 @@
 """The demo organization of `make run` (and of the tests): made through the platform's own code,
-the way a customer would: the customer creates the documented role in their account, the
-platform verifies the link, shares its images and issues API keys."""
+the way a customer would: the customer subscribes in the (local) AWS Marketplace and the
+platform resolves it (ResolveCustomer), the customer creates the documented role in their
+account, the platform verifies the link, shares its images and issues API keys."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 
 import boto3
 
-from chalicelib.identity import clients
+from chalicelib.cloud.marketplace import resolve_customer
+from chalicelib.identity import clients, customers
 from chalicelib.identity.organizations import Organization, create_organization
 from chalicelib.image_shares import commands as image_shares
 from chalicelib.kernel import config
@@ -17,6 +19,7 @@ from chalicelib.linking import links as linking
 from chalicelib.workspaces import commands as workspaces
 from chalicelib.workspaces.machine import Workspace, WorkspaceSpec, WorkspaceStatus
 
+from . import marketplace
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, publish_platform_images
 
 BODO_VERSIONS = ("2025.3", "2025.4", "2025.5", "2025.6")
@@ -88,24 +91,13 @@ def create_workspace(org: Organization, name: str, region: str,
     return ws
 
 
-def subscribe(org: Organization, customer_account_id: str) -> None:
-    """The demo organization is a Marketplace customer, as a signed-up one is: its account
-    subscribes in the local Marketplace and the platform resolves the registration token
-    (ResolveCustomer) and records who the customer is, so usage is reported for it."""
-    from chalicelib.cloud.marketplace import resolve_customer
-    from chalicelib.identity.customers import customer_row
-    from chalicelib.kernel import clock
-    from chalicelib.store import records
-
-    from . import marketplace
-    customer = resolve_customer(marketplace.create_subscription(customer_account_id))
-    records.put_record(*customer_row(org.uuid, customer, clock.now()))
-
-
 def seed_demo(customer_creds: dict, region: str = "us-east-1",
               customer_account_id: str = DEMO_CUSTOMER_ACCOUNT_ID) -> Demo:
     org = create_organization("demo")
-    subscribe(org, customer_account_id)
+    # Its AWS Marketplace subscription (local/marketplace.py), as a sign-up would record it:
+    # `marketplace.unsubscribe(DEMO_CUSTOMER_ACCOUNT_ID)` ends it.
+    customers.record(resolve_customer(marketplace.create_subscription(customer_account_id)),
+                     org.uuid)
     role_arn = create_customer_role(customer_creds, org.external_id)
     org = linking.link_manually(org, customer_account_id, role_arn, region)
     share_images(org)

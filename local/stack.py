@@ -32,6 +32,10 @@ def provision(region: str = "us-east-1") -> str:
     config.reset()
     queue.reset()
     models.create_tables()
+    # As the template declares it: rows kept for a while (seen SNS message ids) expire.
+    boto3.client("dynamodb", region_name=region).update_time_to_live(
+        TableName=config.get().state_table,
+        TimeToLiveSpecification={"AttributeName": "expires_at", "Enabled": True})
     # The sender of the platform's email (activation links): a verified SES identity.
     boto3.client("ses", region_name=region).verify_email_identity(
         EmailAddress=config.get().mail_from)

@@ -53,7 +53,7 @@ def json_view(fn: Callable[..., Any]) -> Callable[..., Response]:
         except ApiError as e:
             return e.response()
         except DomainError as e:
-            return ApiError(409, "Conflict", e.message, e.field).response()
+            return ApiError(409, e.code, e.message, e.field).response()
         if isinstance(result, Response):
             return result
         return Response(body=result, status_code=200, headers={"Content-Type": "application/json"})

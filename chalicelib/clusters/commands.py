@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ..api.http import ApiError
 from ..engine import driver as engine
-from ..kernel import clock
+from ..kernel import admission, clock
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..kernel.state import load
@@ -28,7 +28,9 @@ from .machine import KIND, Cluster, ClusterSpec
 
 def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
     """Request a cluster in a READY workspace. The creation is written only if the workspace
-    is still READY then (its removal may have begun since it was read)."""
+    is still READY then (its removal may have begun since it was read). Refused while the
+    organization may not start new work (kernel.admission: its subscription ended)."""
+    admission.require(ws.organization_uuid, "clusters")
     _require_ready(ws)
     _watch_region(ws.organization_uuid, spec.region)
     cluster_uuid, task_uuid = new_uuid(), new_uuid()
@@ -88,8 +90,7 @@ def list_page(workspace_uuid: str, q: ListQuery) -> tuple[list[Cluster], int]:
 def live_names(org_uuid: str, workspace_uuid: str) -> list[str]:
     """Names of the workspace's clusters that are not TERMINATED (what the workspace still
     holds: registered with kernel.holds at wiring time), read without the ended ones."""
-    return [load(Cluster, r.state).spec.name
-            for r in aggregates.rows(KIND, workspace_uuid, live_only=True)]
+    return [c.spec.name for c in live(workspace_uuid)]
 
 
 def live_names_in_organization(org_uuid: str, _container: str = "") -> list[str]:
@@ -117,10 +118,17 @@ def _command(workspace_uuid: str, cluster_uuid: str, decide) -> Cluster | None:
         lambda s: [] if s is None else decide(s, task_uuid, clock.now()), busy=BUSY).state
 
 
-def remove(workspace_uuid: str, cluster_uuid: str, by: str = "") -> Cluster | None:
-    """Request the removal; `by` says who asked (recorded in the task and the events)."""
+def remove(workspace_uuid: str, cluster_uuid: str, by: str = "",
+           reason: str = "") -> Cluster | None:
+    """Request the removal; `by` says who asked, or `reason` why (recorded in the task and the
+    events: "Removal <reason>")."""
     return _command(workspace_uuid, cluster_uuid,
-                    lambda s, task, now: c.decide_remove(s, task, now, by=by))
+                    lambda s, task, now: c.decide_remove(s, task, now, by=by, reason=reason))
+
+
+def live(workspace_uuid: str) -> list[Cluster]:
+    """The workspace's clusters that are not TERMINATED (read without the ended ones)."""
+    return [load(Cluster, r.state) for r in aggregates.rows(KIND, workspace_uuid, live_only=True)]
 
 
 def pause(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:

@@ -404,13 +404,15 @@ def decide_create(cluster_uuid: str, workspace_uuid: str, organization_uuid: str
                              task_uuid, dict(network) if network else None, at)]
 
 
-def decide_remove(state: Cluster, task_uuid: str, at: float, by: str = "") -> list:
+def decide_remove(state: Cluster, task_uuid: str, at: float, by: str = "",
+                  reason: str = "") -> list:
     if state.status in (S.TERMINATING, S.TERMINATED):
         raise DomainError(f"Cluster {state.spec.name} is already "
                           f"{'being removed' if state.status == S.TERMINATING else 'removed'}.")
     if state.status not in REMOVABLE:
         raise DomainError(f"Cluster {state.spec.name} cannot be removed while {state.status.value}.")
-    return [RemovalRequested(task_uuid, at, reason=f"requested by {by}" if by else "")]
+    return [RemovalRequested(task_uuid, at,
+                             reason=reason or (f"requested by {by}" if by else ""))]
 
 
 # ---- what is pending ----------------------------------------------------------------------

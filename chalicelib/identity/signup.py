@@ -2,11 +2,11 @@
 resolved into the customer (ResolveCustomer), once, for a subscription not registered yet; the
 sign-up then makes the organization and its admin.
 
-Rows in the state table: (mpcustomer#<CustomerIdentifier>, mpcustomer), the organization a
-Marketplace customer registered; (mptoken#<sha256 of registration token>, mptoken), a spent
-token. A sign-up writes the user, email, customer, token and activation rows in one
-transaction: either the organization gets its admin, or nothing of the sign-up is left but an
-organization nobody can reach."""
+Rows in the state table: the customer's registration (customers.py: mpcustomer#, mpaccount#);
+(mptoken#<sha256 of registration token>, mptoken), a spent token. A sign-up writes the user,
+email, customer, token and activation rows in one transaction: either the organization gets
+its admin, or nothing of the sign-up is left but an organization nobody can reach. Then the
+concepts that follow customers are told (customers.registered: the subscription starts)."""
 from __future__ import annotations
 
 import logging
@@ -18,8 +18,7 @@ from ..kernel import clock
 from ..kernel.errors import CloudError
 from ..kernel.ids import new_uuid
 from ..store import records
-from . import users
-from .customers import customer_row
+from . import customers, users
 from .organizations import create_organization
 
 log = logging.getLogger("corral.signup")
@@ -74,7 +73,7 @@ def resolve(token: str) -> Customer:
 
 
 def customer_registration(customer_identifier: str) -> dict | None:
-    return records.get_record(f"mpcustomer#{customer_identifier}", "mpcustomer")
+    return customers.by_identifier(customer_identifier)
 
 
 def token_spent(registration_token: str) -> bool:
@@ -99,13 +98,11 @@ def register(customer: Customer | dict, registration_token_digest: str, name: st
     now = clock.now()
     user = users.User(new_uuid(), email, name, org.uuid, users.hash_password(password), now)
     token = secrets.token_urlsafe(32)
+    registration = customers.rows(customer, org.uuid, user.uuid, now)
     rows = [
         (f"user#{user.uuid}", "user", "user", asdict(user)),
         (f"email#{email}", "email", "email", {"user_uuid": user.uuid}),
-        (f"mpcustomer#{customer.customer_identifier}", "mpcustomer", "mpcustomer",
-         {"organization_uuid": org.uuid, "user_uuid": user.uuid, **asdict(customer),
-          "registered_at": now}),
-        customer_row(org.uuid, customer, now),
+        *registration,
         (f"mptoken#{registration_token_digest}", "mptoken", "mptoken",
          {"customer_identifier": customer.customer_identifier, "at": now}),
         users.activation_row(user.uuid, token, now),
@@ -117,4 +114,5 @@ def register(customer: Customer | dict, registration_token_digest: str, name: st
             raise users.SignupError(EMAIL_TAKEN, "email", status=409) from None
         raise users.SignupError(ALREADY_REGISTERED, status=409) from None
     log.info("user %s signed up for organization %s", user.uuid, org.uuid)
+    customers.registered(registration[0][3])
     return user, token

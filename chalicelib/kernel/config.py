@@ -33,8 +33,14 @@ class Settings:
     shutdown_seconds: int = 30
     # Jobs may clone file:// git repositories (local mode only: a folder of this machine).
     local_git: bool = False
-    # The AWS Marketplace product the platform is sold as: usage is reported against it.
-    marketplace_product_code: str = "corral"
+    # The AWS Marketplace listing: its product code (the subscription events of no other
+    # product are taken), and the account and region of the SNS topics the Marketplace
+    # publishes them on (aws-mp-subscription-notification-<code>, aws-mp-entitlement-...),
+    # the only topics whose messages are accepted. Empty product code: no listing, and the
+    # notification endpoint refuses everything.
+    marketplace_product_code: str = ""
+    marketplace_topic_account: str = "287250355862"
+    marketplace_topic_region: str = "us-east-1"
 
 
 def load() -> Settings:
@@ -56,7 +62,9 @@ def load() -> Settings:
         boot_seconds=int(env.get("CORRAL_BOOT_SECONDS", "60")),
         shutdown_seconds=int(env.get("CORRAL_SHUTDOWN_SECONDS", "30")),
         local_git=env.get("CORRAL_LOCAL_GIT", "") == "1",
-        marketplace_product_code=env.get("CORRAL_MARKETPLACE_PRODUCT_CODE", "corral"),
+        marketplace_product_code=env.get("CORRAL_MARKETPLACE_PRODUCT_CODE", ""),
+        marketplace_topic_account=env.get("CORRAL_MARKETPLACE_TOPIC_ACCOUNT", "287250355862"),
+        marketplace_topic_region=env.get("CORRAL_MARKETPLACE_TOPIC_REGION", "us-east-1"),
     )
 
 

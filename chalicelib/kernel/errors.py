@@ -5,12 +5,14 @@ from __future__ import annotations
 
 class DomainError(Exception):
     """A command refused by a transition table or a rule of a concept. The API answers it with
-    409 and `message`; `field` names the input at fault, when one is."""
+    409 and `message`; `field` names the input at fault, when one is; `code` is the reply's
+    `error` (what kind of refusal: "Conflict" unless a rule names its own)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, code: str = "Conflict"):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
 
 
 class CloudError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..clusters import commands as clusters
 from ..clusters.machine import Cluster
 from ..engine import driver as engine
-from ..kernel import clock
+from ..kernel import admission, clock
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..kernel.listing import ListQuery
@@ -32,7 +32,9 @@ def cluster_of(workspace_uuid: str, cluster_uuid: str) -> Cluster | None:
 def create(ws: Workspace, spec: NotebookSpec) -> Notebook:
     """Request a notebook in a READY workspace, written only while the workspace still
     accepts children (shapes.parse_create checked the cluster; the machine checks it again
-    before the node launches)."""
+    before the node launches). Refused while the organization may not start new work
+    (kernel.admission: its subscription ended)."""
+    admission.require(ws.organization_uuid, "notebooks")
     if ws.status != WorkspaceStatus.READY:
         raise DomainError(f"Workspace {ws.name} is {ws.status.value}: notebooks can be created "
                           f"only in a READY workspace.")
@@ -56,8 +58,12 @@ def list_page(workspace_uuid: str, q: ListQuery) -> tuple[list[Notebook], int]:
 
 def live_names(org_uuid: str, workspace_uuid: str) -> list[str]:
     """Names of the workspace's notebooks not TERMINATED (what the workspace still holds)."""
-    return [load(Notebook, r.state).spec.name
-            for r in aggregates.rows(KIND, workspace_uuid, live_only=True)]
+    return [n.spec.name for n in live(workspace_uuid)]
+
+
+def live(workspace_uuid: str) -> list[Notebook]:
+    """The workspace's notebooks that are not TERMINATED (read without the ended ones)."""
+    return [load(Notebook, r.state) for r in aggregates.rows(KIND, workspace_uuid, live_only=True)]
 
 
 def any_ready_in_organization(org_uuid: str) -> bool:
@@ -73,10 +79,12 @@ def any_ready_in_organization(org_uuid: str) -> bool:
     return False
 
 
-def remove(workspace_uuid: str, notebook_uuid: str, by: str = "") -> Notebook | None:
-    """Request the removal (None: no such notebook; 409 when it is being removed already)."""
+def remove(workspace_uuid: str, notebook_uuid: str, by: str = "",
+           reason: str = "") -> Notebook | None:
+    """Request the removal (None: no such notebook; 409 when it is being removed already);
+    `by` says who asked, or `reason` why ("Removal <reason>" in the task)."""
     task_uuid = new_uuid()
-    reason = f"requested by {by}" if by else "requested"
+    reason = reason or (f"requested by {by}" if by else "requested")
     return engine.execute(
         KIND, workspace_uuid, notebook_uuid,
         lambda s: [] if s is None else m.decide_remove(s, task_uuid, clock.now(), reason),

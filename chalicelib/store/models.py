@@ -95,6 +95,10 @@ class StateItem(Model):
     # Counter rows ("count#<kind>" in a scope): ordinals given so far, and how many are alive.
     seq = NumberAttribute(null=True)
     live = NumberAttribute(null=True)
+    # Rows kept for a while only (a message id seen, against replays): epoch seconds after
+    # which the row counts as gone. The table's TTL deletes such rows some time later (AWS
+    # says within days), so readers compare it with the time themselves.
+    expires_at = NumberAttribute(null=True)
     due = DueIndex()
     listing = ListingIndex()
     alive = LiveIndex()

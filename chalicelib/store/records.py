@@ -13,10 +13,12 @@ class Exists(Exception):
     """A row that had to be new was already there."""
 
 
-def put_record(pk: str, sk: str, kind: str, body: dict, only_if_new: bool = False) -> bool:
-    """Write one row. False if `only_if_new` and it already exists."""
+def put_record(pk: str, sk: str, kind: str, body: dict, only_if_new: bool = False,
+               expires_at: float | None = None) -> bool:
+    """Write one row (kept until `expires_at`, when given). False if `only_if_new` and it
+    already exists."""
     try:
-        StateItem(pk, sk, kind=kind, body=body).save(
+        StateItem(pk, sk, kind=kind, body=body, expires_at=expires_at).save(
             condition=StateItem.pk.does_not_exist() if only_if_new else None)
     except PutError as e:
         if only_if_new and e.cause_response_code == "ConditionalCheckFailedException":
@@ -39,6 +41,30 @@ def put_new_records(rows: list[tuple[str, str, str, dict]]) -> None:
         raise Exists(str(e)) from None
 
 
+def put_until(pk: str, sk: str, kind: str, body: dict, expires_at: float, now: float) -> bool:
+    """Write a row kept until `expires_at`, unless one is there that has not expired by
+    `now`: False then (it was written first, by this or a concurrent caller)."""
+    try:
+        StateItem(pk, sk, kind=kind, body=body, expires_at=expires_at).save(
+            condition=StateItem.pk.does_not_exist() | (StateItem.expires_at < now))
+    except PutError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def get_unexpired(pk: str, sk: str, now: float) -> dict | None:
+    """The row's body, unless it is missing or expired by `now` (TTL deletes lag)."""
+    try:
+        item = StateItem.get(pk, sk, consistent_read=True)
+    except StateItem.DoesNotExist:
+        return None
+    if item.expires_at is not None and item.expires_at <= now:
+        return None
+    return item.body
+
+
 def get_record(pk: str, sk: str) -> dict | None:
     try:
         return StateItem.get(pk, sk, consistent_read=True).body
@@ -47,8 +73,10 @@ def get_record(pk: str, sk: str) -> dict | None:
 
 
 def query_records(pk: str, sk_prefix: str) -> list[dict]:
-    return [i.body for i in StateItem.query(pk, StateItem.sk.startswith(sk_prefix),
-                                            consistent_read=True)]
+    """The bodies of the rows of `pk` whose sort key starts with `sk_prefix` (every row of
+    it when empty), in sort key order."""
+    condition = StateItem.sk.startswith(sk_prefix) if sk_prefix else None
+    return [i.body for i in StateItem.query(pk, condition, consistent_read=True)]
 
 
 def delete_records(keys: list[tuple[str, str]]) -> None:

@@ -101,6 +101,7 @@ def send(hour: float, now: float) -> int:
     pending = [r for r in hour_records(hour) if r.status == PENDING]
     if not pending:
         return 0
+    product = config.get().marketplace_product_code
     if now >= hour + STALE_AFTER_SECONDS - STALE_MARGIN_SECONDS:
         for r in pending:
             log.error("ALERT usage-report-stale: %s", json.dumps(
@@ -109,12 +110,15 @@ def send(hour: float, now: float) -> int:
                  "last_error": r.last_error}))
             _save(replace(r, status=STALE))
         return 0
+    if not product:     # no listing configured: nothing can be sent (they go stale, said)
+        log.warning("no Marketplace product code set: %d usage record(s) of %s wait",
+                    len(pending), ledger.hour_label(hour))
+        return len(pending)
     left = 0
     batches = _batches(pending)
     for i, batch in enumerate(batches):
         try:
-            metered = marketplace.batch_meter_usage(config.get().marketplace_product_code,
-                                                    [r.usage_record() for r in batch])
+            metered = marketplace.batch_meter_usage(product, [r.usage_record() for r in batch])
         except CloudError as e:
             log.warning("BatchMeterUsage refused %d record(s) of %s: %s", len(batch),
                         ledger.hour_label(hour), e)

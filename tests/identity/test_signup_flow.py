@@ -51,7 +51,8 @@ def test_register_sign_up_activate_sign_in(platform):
     org_uuid = users.find_by_email("ada@example.com").organization_uuid
     reply = platform.http.get("/v1/api-keys", headers=b._headers())
     assert reply.status_code == 200 and reply.json_body["data"] == []
-    [sub] = [s for s in marketplace.subscriptions() if s.customer_aws_account_id == "123456789012"]
+    (sub,) = [s for s in marketplace.subscriptions()
+              if s.customer_aws_account_id == "123456789012"]
     reg = signup.customer_registration(sub.customer_identifier)
     assert reg["organization_uuid"] == org_uuid
     # who the organization is billed as, for usage reports (ResolveCustomer's answer)

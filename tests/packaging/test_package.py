@@ -35,6 +35,7 @@ MERGE_TEMPLATE = ".chalice/merge-template.json"
 pytestmark = pytest.mark.xdist_group("chalice-package")
 WORKER_HANDLER = "handlers.worker.on_work"
 TICK_HANDLER = "handlers.tick.on_tick"
+MARKETPLACE_HANDLER = "handlers.marketplace.on_marketplace_event"
 # AWS: set the source queue's visibility timeout to at least six times the function timeout.
 VISIBILITY_MARGIN = 6
 WIRED_ENV = {"CORRAL_STATE_TABLE": "StateTable", "CORRAL_EVENTS_TABLE": "EventsTable",
@@ -160,7 +161,8 @@ def _dev(value) -> str:
 def test_the_zip_holds_the_app_chalicelib_and_the_handlers(names):
     for required in ("app.py", "chalicelib/__init__.py", "chalicelib/linking/platform-policy.json",
                      "chalicelib/store/models.py", "handlers/__init__.py", "handlers/worker.py",
-                     "handlers/tick.py", "pynamodb/__init__.py", "jwt/__init__.py"):
+                     "handlers/tick.py", "handlers/marketplace.py", "pynamodb/__init__.py",
+                     "jwt/__init__.py"):
         assert required in names, f"{required} is missing from the package"
 
 
@@ -310,6 +312,61 @@ def test_the_roles_grant_what_the_stack_creates(resources):
     assert allows("logs:PutLogEvents", account("logs", "log-group:/aws/lambda/x:log-stream:y"))
 
 
+def test_marketplace_notices_reach_the_platform_both_ways(package, resources):
+    """The SNS topics of the product post to the API's notifications route; the EventBridge
+    rule (in us-east-1, where AWS Marketplace sends its events) invokes the marketplace
+    function, with a dead-letter queue for what fails; both know the product code, and the
+    replay window's rows expire through the state table's TTL."""
+    from chalicelib.kernel.config import Settings
+    from chalicelib.store.models import StateItem
+    from chalicelib.subscriptions import notices
+    from chalicelib.subscriptions.routes import NOTIFICATIONS_PATH
+
+    template = package[1]
+    parameter = template["Parameters"]["MarketplaceProductCode"]
+    assert parameter["Type"] == "String" and parameter["Default"] == ""
+    (logical,) = [k for k, r in resources.items()
+                  if r["Properties"].get("Handler") == MARKETPLACE_HANDLER]
+    product = {"Ref": "MarketplaceProductCode"}
+    assert resources[logical]["Properties"]["Environment"]["Variables"][
+        "CORRAL_MARKETPLACE_PRODUCT_CODE"] == product
+    assert _functions(resources)["app.app"]["Environment"]["Variables"][
+        "CORRAL_MARKETPLACE_PRODUCT_CODE"] == product
+    fields = Settings.__dataclass_fields__
+    account = fields["marketplace_topic_account"].default
+    region = fields["marketplace_topic_region"].default
+    subscribed = {r["Properties"]["TopicArn"]["Fn::Sub"]: r for r in resources.values()
+                  if r["Type"] == "AWS::SNS::Subscription"}
+    assert set(subscribed) == {f"arn:aws:sns:{region}:{account}:{topic}-${{MarketplaceProductCode}}"
+                               for topic in (notices.SUBSCRIPTION_TOPIC, notices.ENTITLEMENT_TOPIC)}
+    for sub in subscribed.values():
+        assert sub["Condition"] == "HasMarketplaceProduct"
+        props = sub["Properties"]
+        assert (props["Protocol"], props["Region"]) == ("https", region)
+        assert props["Endpoint"]["Fn::Sub"].startswith("https://${RestAPI}.execute-api.")
+        assert props["Endpoint"]["Fn::Sub"].endswith(f"/api{NOTIFICATIONS_PATH}")
+    rule = resources["MarketplaceEventsRule"]
+    assert rule["Type"] == "AWS::Events::Rule" and rule["Condition"] == "ReceivesMarketplaceEvents"
+    assert rule["Properties"]["EventPattern"] == {"source": [notices.SOURCE],
+                                                  "detail-type": list(notices.DETAIL_TYPES)}
+    (target,) = rule["Properties"]["Targets"]
+    dlq = {"Fn::GetAtt": ["MarketplaceEventsDeadLetterQueue", "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": [logical, "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": dlq}
+    permission = resources["MarketplaceEventsPermission"]["Properties"]
+    assert (permission["FunctionName"], permission["Principal"], permission["SourceArn"]) == (
+        {"Ref": logical}, "events.amazonaws.com", {"Fn::GetAtt": ["MarketplaceEventsRule", "Arn"]})
+    invoke = resources["MarketplaceEventsInvokeConfig"]["Properties"]
+    assert invoke["FunctionName"] == {"Ref": logical}
+    assert invoke["DestinationConfig"] == {"OnFailure": {"Destination": dlq}}
+    queue = _dev(resources["MarketplaceEventsDeadLetterQueue"]["Properties"]["QueueName"])
+    policy = json.loads((ROOT / f".chalice/policy-{STAGE}.json").read_text())
+    assert any("sqs:SendMessage" in s["Action"] and f"arn:aws:sqs:*:*:{queue}" in s["Resource"]
+               for s in policy["Statement"])
+    ttl = resources["StateTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": StateItem.expires_at.attr_name, "Enabled": True}
+
+
 def test_the_stages_differ_only_by_name_and_local_sets_no_environment():
     """`local` is what chalice.test.Client(app, stage_name="local") loads: it must not put
     anything in the environment the tests and the local runner set themselves."""
@@ -335,8 +392,8 @@ for handler in sys.argv[1:]:
     module, _, name = handler.rpartition(".")
     handlers[handler] = callable(getattr(importlib.import_module(module), name))
 mods = {m: getattr(sys.modules[m], "__file__", None) for m in
-        ("app", "chalicelib", "handlers", "handlers.worker", "handlers.tick", "chalice",
-         "pynamodb", "jwt")}
+        ("app", "chalicelib", "handlers", "handlers.worker", "handlers.tick",
+         "handlers.marketplace", "chalice", "pynamodb", "jwt")}
 try:
     import local
     local_found = local.__file__

@@ -30,7 +30,7 @@ from .org_network import machine as org_network_machine
 from .store import models
 from .subscriptions import commands as subscription_commands
 from .subscriptions import machine as subscription_machine
-from .usage import pages as usage_pages
+from .usage import summary as usage_summary
 from .web import onboarding, sections
 from .workspaces import catalog
 from .workspaces import commands as workspace_commands
@@ -146,7 +146,7 @@ def wire() -> None:
     holds.register(holds.WORKSPACE, "notebooks", notebook_commands.live_names)
     job_templates.register(template_runs.complete)   # POST /v1/jobs with jobTemplateUUID
     onboarding.register("link", _linked)
-    sections.register("/settings", usage_pages.TEMPLATE, usage_pages.settings_section)
+    sections.register("/settings", usage_summary.TEMPLATE, usage_summary.settings_section)
     onboarding.register("cluster", cluster_commands.any_in_organization)
     onboarding.register("job", job_commands.any_succeeded)
     onboarding.register("notebook", notebook_commands.any_ready_in_organization)

@@ -1,4 +1,4 @@
-"""This month's usage on the Settings page (a section: web/sections.py)."""
+"""This month's usage, as the Settings page shows it (a section: web/sections.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -195,7 +195,8 @@ def register_local_routes(app) -> str:
     """Local mode only (never packaged): GET /local/marketplace/subscribe[?account=<12 digits>]
     subscribes the account (the new, unlinked customer's by default) and sends the browser to the
     registration page on the same host, as the Marketplace does; and POST
-    /local/marketplace/events (register_event_route). Returns the subscribe path."""
+    /local/marketplace/events (register_event_route) and GET /local/marketplace/usage
+    (register_usage_route). Returns the subscribe path."""
     from chalice import Response
 
     @app.route(SUBSCRIBE_PATH, methods=["GET"])
@@ -212,6 +213,7 @@ def register_local_routes(app) -> str:
                                                   "Cache-Control": "no-store"})
 
     register_event_route(app)
+    register_usage_route(app)
     return SUBSCRIBE_PATH
 
 
@@ -319,3 +321,22 @@ def register_event_route(app) -> str:
                         status_code=200, headers={"Content-Type": "application/json"})
 
     return EVENTS_PATH
+
+
+USAGE_PATH = "/local/marketplace/usage"
+
+
+def register_usage_route(app) -> str:
+    """Local mode only: GET /local/marketplace/usage, the usage records the local Marketplace
+    accepted (what a seller's reports would show), oldest hour first."""
+    from chalice import Response
+
+    @app.route(USAGE_PATH, methods=["GET"])
+    def local_marketplace_usage():
+        from chalicelib.kernel.times import iso
+        return Response(body={"records": [
+            {"customer": m.customer, "dimension": m.dimension, "timestamp": iso(m.timestamp),
+             "quantity": m.quantity, "meteringRecordId": m.metering_record_id}
+            for m in reported()]}, status_code=200, headers={"Content-Type": "application/json"})
+
+    return USAGE_PATH

@@ -128,6 +128,10 @@ def _configure_environment(endpoint: str, platform_creds: dict) -> None:
     # look waits for a typical boot, kernel/config.py).
     os.environ.setdefault("CORRAL_BOOT_SECONDS", "0")
     os.environ.setdefault("CORRAL_SHUTDOWN_SECONDS", "0")
+    # Notebooks' entry points: the emulated CloudFront edge serves each distribution on a
+    # loopback port over plain http, and its changes deploy within a second.
+    os.environ.setdefault("CORRAL_ENTRY_SCHEME", "http")
+    os.environ.setdefault("CORRAL_DEPLOY_SECONDS", "1")
 
 
 def main() -> int:

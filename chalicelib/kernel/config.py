@@ -33,6 +33,13 @@ class Settings:
     shutdown_seconds: int = 30
     # Jobs may clone file:// git repositories (local mode only: a folder of this machine).
     local_git: bool = False
+    # A notebook's entry point (CloudFront, cloud/entry_point.py): its address is
+    # `entry_scheme`://<the distribution's domain>/, https on AWS (local mode's emulated edge
+    # serves plain http on loopback); a CloudFront change (a VPC origin, a distribution) is
+    # first looked at `deploy_seconds` after it was made (a typical deployment), then every
+    # `poll_seconds`.
+    entry_scheme: str = "https"
+    deploy_seconds: int = 180
 
 
 def load() -> Settings:
@@ -54,6 +61,8 @@ def load() -> Settings:
         boot_seconds=int(env.get("CORRAL_BOOT_SECONDS", "60")),
         shutdown_seconds=int(env.get("CORRAL_SHUTDOWN_SECONDS", "30")),
         local_git=env.get("CORRAL_LOCAL_GIT", "") == "1",
+        entry_scheme=env.get("CORRAL_ENTRY_SCHEME", "https"),
+        deploy_seconds=int(env.get("CORRAL_DEPLOY_SECONDS", "180")),
     )
 
 

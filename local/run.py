@@ -167,7 +167,7 @@ def main() -> int:
         from chalicelib import bootstrap
         from chalicelib.kernel import config
 
-        from . import seed, stack
+        from . import people, seed, stack
         from .pump import Pump
         config.reset()
         bootstrap.wire()
@@ -189,6 +189,7 @@ def main() -> int:
         stack.provision()
         seed.publish_images(platform_creds)
         demo = seed.seed_demo(customer_creds)
+        persons = people.seed_people(demo.organization.uuid)   # who signs in to the pages
 
         pump = Pump()
         threads = [threading.Thread(target=server.server.serve_forever, name="http",
@@ -213,6 +214,7 @@ def main() -> int:
             "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
             "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
             "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
+            **persons,   # demo_user (of the demo organization), other_user (of another)
         }
         # From here a signal is only recorded (the loop below sees it): local.json is written
         # whole, and then removed on the way out.

@@ -124,10 +124,31 @@ def vpc_origin(cf, vpc_origin_id: str) -> Found | None:
     return Found(vpc_origin_id, reply["VpcOrigin"]["Status"], reply.get("ETag", ""))
 
 
+def _fresh(attempt, what: str):
+    """attempt() (which reads the resource's ETag, then uses it), again while another change
+    slipped in between (PreconditionFailed): at most ETAG_ATTEMPTS times, then a passing
+    error (the step is tried again later)."""
+    for _ in range(ETAG_ATTEMPTS):
+        try:
+            return attempt()
+        except CloudError as e:
+            if e.code != "PreconditionFailed":
+                raise
+    raise CloudError("PreconditionFailed", f"{what} kept changing under the request",
+                     transient=True)
+
+
+def _answered(e: CloudError, outcomes: dict[str, str]) -> str:
+    """What an error of a removal means (a PreconditionFailed is raised for _fresh)."""
+    if e.code in outcomes:
+        return outcomes[e.code]
+    raise e
+
+
 def delete_vpc_origin(cf, vpc_origin_id: str) -> str:
     """Ask CloudFront to delete it: "gone" (nothing left), "deleting" (asked, or already
     asked), or "in use" (a distribution still names it: delete that first)."""
-    for _ in range(ETAG_ATTEMPTS):
+    def attempt() -> str:
         found = vpc_origin(cf, vpc_origin_id)
         if found is None:
             return "gone"
@@ -135,16 +156,11 @@ def delete_vpc_origin(cf, vpc_origin_id: str) -> str:
             return "deleting"
         try:
             call(cf.delete_vpc_origin, Id=vpc_origin_id, IfMatch=found.etag)
-            return "deleting"
         except CloudError as e:
-            if e.code == "EntityNotFound":
-                return "gone"
-            if e.code == "CannotDeleteEntityWhileInUse":
-                return "in use"
-            if e.code != "PreconditionFailed":
-                raise
-    raise CloudError("PreconditionFailed", f"VPC origin {vpc_origin_id} kept changing while it "
-                                           f"was being deleted", transient=True)
+            return _answered(e, {"EntityNotFound": "gone",
+                                 "CannotDeleteEntityWhileInUse": "in use"})
+        return "deleting"
+    return _fresh(attempt, f"VPC origin {vpc_origin_id}")
 
 
 def distributions_using(cf, vpc_origin_id: str) -> list[str]:
@@ -232,7 +248,7 @@ def ensure_distribution(cf, notebook_uuid: str, vpc_origin_id: str, origin_domai
 def disable(cf, distribution_id: str) -> Found | None:
     """Disable it (UpdateDistribution of its whole configuration, Enabled false, with the ETag
     that configuration came with): what CloudFront reports then, None when it is gone."""
-    for _ in range(ETAG_ATTEMPTS):
+    def attempt() -> Found | None:
         try:
             current = call(cf.get_distribution_config, Id=distribution_id)
             settings = current["DistributionConfig"]
@@ -244,19 +260,16 @@ def disable(cf, distribution_id: str) -> Found | None:
         except CloudError as e:
             if e.code == "NoSuchDistribution":
                 return None
-            if e.code != "PreconditionFailed":
-                raise
-            continue
+            raise
         d = reply["Distribution"]
         return Found(d["Id"], d["Status"], reply.get("ETag", ""), d["DomainName"], False)
-    raise CloudError("PreconditionFailed", f"distribution {distribution_id} kept changing while "
-                                           f"it was being disabled", transient=True)
+    return _fresh(attempt, f"distribution {distribution_id}")
 
 
 def delete_distribution(cf, distribution_id: str) -> str:
     """Delete it once disabled and deployed: "gone" (nothing left, or deleted now),
     "enabled" (disable it first) or "deploying" (its last change is not deployed yet)."""
-    for _ in range(ETAG_ATTEMPTS):
+    def attempt() -> str:
         found = distribution(cf, distribution_id)
         if found is None:
             return "gone"
@@ -266,16 +279,11 @@ def delete_distribution(cf, distribution_id: str) -> str:
             return "deploying"
         try:
             call(cf.delete_distribution, Id=distribution_id, IfMatch=found.etag)
-            return "gone"
         except CloudError as e:
-            if e.code == "NoSuchDistribution":
-                return "gone"
-            if e.code == "DistributionNotDisabled":
-                return "deploying"
-            if e.code != "PreconditionFailed":
-                raise
-    raise CloudError("PreconditionFailed", f"distribution {distribution_id} kept changing while "
-                                           f"it was being deleted", transient=True)
+            return _answered(e, {"NoSuchDistribution": "gone",
+                                 "DistributionNotDisabled": "deploying"})
+        return "gone"
+    return _fresh(attempt, f"distribution {distribution_id}")
 
 
 # ---- through the entry point, as a browser ------------------------------------------------

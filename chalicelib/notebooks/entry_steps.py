@@ -53,12 +53,17 @@ def _create_vpc_origin(s: Notebook, now: float) -> list:
     return [m.VpcOriginCreated(found, s.port, now)]
 
 
-def _deployed(found: entry_point.Found | None, what: str, since: float | None, now: float,
-              event) -> list | Wait:
+def _await_deployed(what: str, since: float | None, now: float, read, deployed_event):
+    """Wait for a change made at `since` to deploy: first a typical deployment's time, then
+    a look every poll; the launch fails when it is gone, failed, or overdue."""
+    wait = _not_yet(since, now, f"{what} deploying")
+    if wait:
+        return wait
+    found = read()
     if found is None:
         return [m.NotebookFailed(f"{what} is gone (deleted outside Corral?)", now)]
     if found.deployed:
-        return [event]
+        return [deployed_event]
     if found.status.lower() == "failed":
         return [m.NotebookFailed(f"{what} failed to deploy", now)]
     if m.deploy_overdue(since, now):
@@ -68,12 +73,9 @@ def _deployed(found: entry_point.Found | None, what: str, since: float | None, n
 
 
 def _await_vpc_origin(s: Notebook, now: float):
-    what = f"VPC origin {s.vpc_origin_id}"
-    wait = _not_yet(s.vpc_origin_at, now, f"{what} deploying")
-    if wait:
-        return wait
-    return _deployed(entry_point.vpc_origin(_cloudfront(s), s.vpc_origin_id), what,
-                     s.vpc_origin_at, now, m.VpcOriginDeployed(now))
+    return _await_deployed(f"VPC origin {s.vpc_origin_id}", s.vpc_origin_at, now,
+                           lambda: entry_point.vpc_origin(_cloudfront(s), s.vpc_origin_id),
+                           m.VpcOriginDeployed(now))
 
 
 def _admit_cloudfront(s: Notebook, now: float):
@@ -99,12 +101,9 @@ def _create_distribution(s: Notebook, now: float) -> list:
 
 
 def _await_distribution(s: Notebook, now: float):
-    what = f"distribution {s.distribution_id}"
-    wait = _not_yet(s.distribution_at, now, f"{what} deploying")
-    if wait:
-        return wait
-    return _deployed(entry_point.distribution(_cloudfront(s), s.distribution_id), what,
-                     s.distribution_at, now, m.DistributionDeployed(now))
+    return _await_deployed(f"distribution {s.distribution_id}", s.distribution_at, now,
+                           lambda: entry_point.distribution(_cloudfront(s), s.distribution_id),
+                           m.DistributionDeployed(now))
 
 
 def _probe_entry(s: Notebook, now: float):

@@ -6,7 +6,7 @@ from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from .moto_ext import install, ssm_commands
+from .moto_ext import cloudfront_edge, install, ssm_commands
 
 
 class Emulator:
@@ -36,6 +36,7 @@ class Emulator:
 
     def stop(self) -> None:
         ssm_commands.end_processes()   # what the nodes left running (a notebook's Jupyter)
+        cloudfront_edge.close_all()    # the distributions' loopback ports
         if self._server is not None:
             self._server.stop()
         self._server = None

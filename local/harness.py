@@ -24,13 +24,17 @@ from chalicelib.workspaces import catalog
 
 from . import marketplace, request_per_thread, seed, snapshot, stack
 from .accounts import DEMO_CUSTOMER_ACCOUNT_ID, PLATFORM_ACCOUNT_ID, bootstrap_account
-from .moto_ext import boot_time, capacity, install, ssm_commands
+from .moto_ext import (boot_time, capacity, cloudfront_deploys, cloudfront_edge, install,
+                       ssm_commands)
 
 REGION = "us-east-1"
 SETTLE_HORIZON_SECONDS = 1800
 # How long a read of an SSM command waits for its local process (ssm_commands.configure): the
 # fake clock runs ahead of the real processes, so a quick script must be seen finished.
 COMMAND_READ_GRACE_SECONDS = 30
+# A CloudFront change (a VPC origin, a distribution) deploys in this long on the fake clock, and
+# the platform first looks at one this long after making it (kernel/config.py).
+DEPLOY_SECONDS = 60
 JWT_SECRET = "CORRAL_JWT_SECRET"
 
 
@@ -82,6 +86,9 @@ class Platform:
                            "CORRAL_LOCAL_GIT": "1",   # jobs may clone file:// repositories
                            # The local AWS Marketplace's product (local/marketplace.py).
                            "CORRAL_MARKETPLACE_PRODUCT_CODE": marketplace.PRODUCT_CODE,
+                           # Notebooks' entry points: the emulated edge serves plain http.
+                           "CORRAL_ENTRY_SCHEME": "http",
+                           "CORRAL_DEPLOY_SECONDS": str(DEPLOY_SECONDS),
                            # Corral launches only its own images: skip moto's 6,000 defaults.
                            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         if not self.boot_seconds:
@@ -90,6 +97,7 @@ class Platform:
         self._mock.start()
         install()
         boot_time.configure(self.boot_seconds, self.clock)
+        cloudfront_deploys.configure(DEPLOY_SECONDS, self.clock)
         self.state_dir = Path(tempfile.mkdtemp(prefix="corral-local-"))
         ssm_commands.configure(self.state_dir, read_grace=COMMAND_READ_GRACE_SECONDS)
         if seeded:
@@ -141,6 +149,8 @@ class Platform:
     def stop(self) -> None:
         clock.set_clock(None)
         boot_time.configure(0)
+        cloudfront_edge.close_all()
+        cloudfront_deploys.configure()
         capacity.reset()
         ssm_commands.end_processes()   # what the nodes left running (a notebook's Jupyter)
         ssm_commands.configure()

@@ -131,6 +131,10 @@ def _configure_environment(endpoint: str, platform_creds: dict) -> None:
     # look waits for a typical boot, kernel/config.py).
     os.environ.setdefault("CORRAL_BOOT_SECONDS", "0")
     os.environ.setdefault("CORRAL_SHUTDOWN_SECONDS", "0")
+    # Notebooks' entry points: the emulated CloudFront edge serves each distribution on a
+    # loopback port over plain http, and its changes deploy within a second.
+    os.environ.setdefault("CORRAL_ENTRY_SCHEME", "http")
+    os.environ.setdefault("CORRAL_DEPLOY_SECONDS", "1")
 
 
 def main() -> int:
@@ -166,7 +170,7 @@ def main() -> int:
         from chalicelib import bootstrap
         from chalicelib.kernel import config
 
-        from . import seed, stack
+        from . import people, seed, stack
         from .pump import Pump
         config.reset()
         bootstrap.wire()
@@ -188,6 +192,7 @@ def main() -> int:
         stack.provision()
         seed.publish_images(platform_creds)
         demo = seed.seed_demo(customer_creds)
+        persons = people.seed_people(demo.organization.uuid)   # who signs in to the pages
 
         pump = Pump()
         threads = [threading.Thread(target=server.server.serve_forever, name="http",
@@ -212,6 +217,7 @@ def main() -> int:
             "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
             "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
             "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
+            **persons,   # demo_user (of the demo organization), other_user (of another)
         }
         # From here a signal is only recorded (the loop below sees it): local.json is written
         # whole, and then removed on the way out.

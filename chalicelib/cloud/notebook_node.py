@@ -7,7 +7,17 @@ cluster's SSH key so the notebook can reach its nodes), then a line naming the n
 Tagged like the cluster's own resources (organization, workspace, cluster: the reconciler
 finds it as the cluster's and removes it with the cluster's leftovers), plus the notebook's
 own tag, by which every call first looks for what an earlier, interrupted attempt made
-(the cluster's node look-ups leave such instances out: tags.is_notebook_node)."""
+(the cluster's node look-ups leave such instances out: tags.is_notebook_node).
+
+Besides the organization's node group (all traffic between the organization's nodes: the
+notebook reaches its cluster's), the node has a security group of its own,
+corral-nb-<notebook uuid>, tagged as the node is. It admits nothing until the notebook's
+entry point exists: then Jupyter's port from CloudFront's service-managed group of the VPC
+(CloudFront-VPCOrigins-Service-SG, which the interfaces CloudFront reaches a VPC origin from
+carry, made by CloudFront with the VPC's first VPC origin), and nothing else. Naming that
+group admits exactly CloudFront's VPC-origin traffic inside this VPC; the managed prefix
+list com.amazonaws.global.cloudfront.origin-facing holds CloudFront's public addresses, which
+reach public origins, not these private interfaces, and would weigh dozens of rules."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +28,7 @@ from . import tags as t
 from .sessions import call
 
 LIVE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"]
+CLOUDFRONT_GROUP = "CloudFront-VPCOrigins-Service-SG"   # made by CloudFront in the VPC
 GONE_STATES = ("shutting-down", "terminated", "stopping", "stopped")
 
 
@@ -34,6 +45,96 @@ class NodeSpec:
     file_system_id: str | None = None
     node_key_parameter: str | None = None
     region: str | None = None
+
+
+def group_name(notebook_uuid: str) -> str:
+    return f"corral-nb-{notebook_uuid}"
+
+
+def _groups_named(ec2, notebook_uuid: str, vpc_id: str | None = None) -> list[dict]:
+    filters = [{"Name": "group-name", "Values": [group_name(notebook_uuid)]}]
+    if vpc_id:
+        filters.append({"Name": "vpc-id", "Values": [vpc_id]})
+    return call(ec2.describe_security_groups, Filters=filters)["SecurityGroups"]
+
+
+def ensure_group(ec2, notebook_uuid: str, vpc_id: str, tags: dict) -> str:
+    """The node's own security group (no rule in yet): the one an earlier attempt made (its
+    name is the notebook's), or a new one."""
+    found = _groups_named(ec2, notebook_uuid, vpc_id)
+    if found:
+        return found[0]["GroupId"]
+    try:
+        return call(ec2.create_security_group, GroupName=group_name(notebook_uuid), VpcId=vpc_id,
+                    Description="Corral notebook node: Jupyter's port, from CloudFront's VPC "
+                                "origins only",
+                    TagSpecifications=[t.spec("security-group", tags)])["GroupId"]
+    except CloudError as e:
+        if e.code != "InvalidGroup.Duplicate":
+            raise
+    found = _groups_named(ec2, notebook_uuid, vpc_id)   # made meanwhile: not listed yet?
+    if not found:
+        raise CloudError("InvalidGroup.NotFound", f"{group_name(notebook_uuid)} exists but is "
+                                                  f"not listed yet", transient=True)
+    return found[0]["GroupId"]
+
+
+def cloudfront_group(ec2, vpc_id: str) -> str | None:
+    """CloudFront's service-managed group in the VPC (None until CloudFront made it)."""
+    found = call(ec2.describe_security_groups, Filters=[
+        {"Name": "group-name", "Values": [CLOUDFRONT_GROUP]},
+        {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    return found[0]["GroupId"] if found else None
+
+
+def admits(group: dict, source_group_id: str, port: int) -> bool:
+    """Whether a described group lets `source_group_id` in on tcp `port`."""
+    return any(p.get("IpProtocol") == "tcp" and p.get("FromPort") == port
+               and p.get("ToPort") == port
+               and any(g.get("GroupId") == source_group_id for g in p.get("UserIdGroupPairs", []))
+               for p in group.get("IpPermissions", []))
+
+
+def admit_cloudfront(ec2, group_id: str, vpc_id: str, port: int) -> str | None:
+    """Let CloudFront's VPC origins in on `port` of the node's group (once: a retry finds the
+    rule): CloudFront's group id, or None while CloudFront has not made it yet."""
+    cloudfront = cloudfront_group(ec2, vpc_id)
+    if cloudfront is None:
+        return None
+    group = call(ec2.describe_security_groups, GroupIds=[group_id])["SecurityGroups"][0]
+    if not admits(group, cloudfront, port):
+        try:
+            call(ec2.authorize_security_group_ingress, GroupId=group_id, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                "UserIdGroupPairs": [{"GroupId": cloudfront,
+                                      "Description": "CloudFront VPC origins: Jupyter"}]}])
+        except CloudError as e:
+            if e.code != "InvalidPermission.Duplicate":
+                raise
+    return cloudfront
+
+
+def delete_group(ec2, notebook_uuid: str) -> list[str]:
+    """Delete the node's own group(s) (once the node is gone: AWS answers DependencyViolation,
+    a passing error, while its interface still holds it). The ids deleted; none when gone."""
+    ids = [g["GroupId"] for g in _groups_named(ec2, notebook_uuid)]
+    deleted = []
+    for group_id in ids:
+        try:
+            call(ec2.delete_security_group, GroupId=group_id)
+        except CloudError as e:
+            if e.code != "InvalidGroup.NotFound":
+                raise
+            continue
+        deleted.append(group_id)
+    return deleted
+
+
+def private_dns_name(ec2, instance_id: str) -> str:
+    """The node's private DNS name (the distribution's origin domain), "" if it has none."""
+    reservations = call(ec2.describe_instances, InstanceIds=[instance_id])["Reservations"]
+    found = [i for r in reservations for i in r["Instances"]]
+    return found[0].get("PrivateDnsName", "") if found else ""
 
 
 def client_token(notebook_uuid: str) -> str:

@@ -33,6 +33,8 @@ ARNS = {
     "file-system": "arn:aws:elasticfilesystem:{region}:{account}:file-system/*",
     "parameter": "arn:aws:ssm:{region}:{account}:parameter/corral/*",
     "secret": "arn:aws:secretsmanager:{region}:{account}:secret:/corral/*",
+    "distribution": "arn:aws:cloudfront::{account}:distribution/*",
+    "vpc-origin": "arn:aws:cloudfront::{account}:vpcorigin/*",
     "self": "{role_arn}",
 }
 EC2_ARN = "arn:aws:ec2:{region}:{account}:{kind}/*"   # every other kind is an EC2 resource
@@ -162,6 +164,18 @@ NEEDS: dict[str, Need] = {
     **{f"secretsmanager:{a}": _own("secret") for a in (
         "CreateSecret", "DescribeSecret", "GetSecretValue", "PutSecretValue", "DeleteSecret",
         "TagResource")},
+    # ---- notebooks' entry points (cloud/entry_point.py): CloudFront, a global service ----
+    # Scoped to CloudFront's distributions and VPC origins, not by tag: Corral's are told
+    # apart by their comment and name, and their tags are read before any is removed.
+    **{f"cloudfront:{a}": ANY for a in (
+        "ListDistributions", "ListVpcOrigins", "ListDistributionsByVpcOriginId")},
+    **{f"cloudfront:{a}": _own("distribution") for a in (
+        "CreateDistribution", "GetDistribution", "GetDistributionConfig",
+        "UpdateDistribution", "DeleteDistribution")},
+    **{f"cloudfront:{a}": _own("vpc-origin") for a in (
+        "CreateVpcOrigin", "GetVpcOrigin", "DeleteVpcOrigin")},
+    **{f"cloudfront:{a}": _own("distribution", "vpc-origin") for a in (
+        "TagResource", "ListTagsForResource")},
 }
 REQUIRED_ACTIONS: tuple[str, ...] = tuple(sorted(NEEDS))
 
@@ -175,6 +189,8 @@ OPERATION_ACTIONS = {
     "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
     "s3:PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
     "s3:ListBuckets": "s3:ListAllMyBuckets",
+    # Authorised as CreateDistribution and TagResource (both in NEEDS).
+    "cloudfront:CreateDistributionWithTags": "cloudfront:CreateDistribution",
 }
 NODE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 BATCH = 25   # actions per simulation call (AWS documents no bound; small answers page well)

@@ -9,6 +9,9 @@ CLUSTER = "corral:cluster"
 # the cluster's own look-ups for its nodes leave such instances out (is_notebook_node).
 NOTEBOOK = "corral:notebook"
 ROLE = "corral:role"
+# What is global (a notebook's CloudFront entry point) also names the region it serves, so
+# that region's cleanup and reconciler find it among the account's others.
+REGION = "corral:region"
 
 
 def tag_list(tags: dict[str, str]) -> list[dict]:

@@ -12,7 +12,10 @@ cluster is requested there.
 
 A pass removes in dependency order, one layer per pass: a cluster's instances first; once none
 is left (terminated), its interfaces, addresses, launch template and placement group; its
-security group once no interface holds it. A crash in a pass loses nothing: the next one finds
+security group once no interface holds it. The CloudFront entry points of its notebooks
+(global, found by their tags for this region) are moved on in every pass, as far as
+CloudFront lets them go (a distribution disabled, then deleted once that is deployed; a VPC
+origin deleted once no distribution names it): passes come soon while any is left. A crash in a pass loses nothing: the next one finds
 what is left by tag and goes on. Resources younger than GRACE_SECONDS are left alone (a
 cluster being created may not have recorded them yet); where AWS gives no creation time, the
 first pass that saw anything of the cluster stands for it.
@@ -43,6 +46,8 @@ NAMESPACE = uuidlib.UUID("5b7f0e1c-8a43-4d2e-9c61-2f0d3e8a7b45")
 INSTANCE = "instance"
 INTERFACE = "network-interface"
 SECURITY_GROUP = "security-group"
+ENTRY_POINT = ("distribution", "vpc-origin")   # cloud/entry_point.py's kinds
+NAMES = {"distribution": "Distribution", "vpc-origin": "VPC origin"}
 INSTANCE_GONE = ("terminated",)
 REMOVABLE_INSTANCE_STATES = ("pending", "running", "stopping", "stopped")
 
@@ -204,27 +209,32 @@ def plan(found: Iterable[Any], owners: dict[str, str | None], first_seen: dict, 
         remove += [(r, why) for r in layer]
         # Soon again while instances shut down, or when this layer opens the next; an
         # interface held by something else waits for the hourly pass, not a minute loop.
-        more = (more or any(r.kind == INSTANCE for r in resources)
+        more = (more or any(r.kind in (INSTANCE, *ENTRY_POINT) for r in resources)
                 or bool(layer) and len(layer) < len(resources))
     return Plan(tuple(remove), seen, more)
 
 
 def _layer(resources: list[Any]) -> list[Any]:
-    """What of one cluster can go now: its instances while any is left; then what they held
-    (interfaces no longer in use, addresses, the template, the placement group); its
-    security group once no interface is left."""
+    """What of one cluster can go now: its entry points, step by step, in every pass; its
+    instances while any is left; then what they held (interfaces no longer in use,
+    addresses, the template, the placement group); its security groups once no interface
+    is left."""
+    entry = [r for r in resources if r.kind in ENTRY_POINT]
+    resources = [r for r in resources if r.kind not in ENTRY_POINT]
     instances = [r for r in resources if r.kind == INSTANCE and r.state not in INSTANCE_GONE]
     if instances:
-        return [r for r in instances if r.state in REMOVABLE_INSTANCE_STATES]
+        return entry + [r for r in instances if r.state in REMOVABLE_INSTANCE_STATES]
     interfaces = [r for r in resources if r.kind == INTERFACE]
-    return [r for r in resources
-            if r.kind not in (INSTANCE, INTERFACE, SECURITY_GROUP)
-            or (r.kind == INTERFACE and r.state == "available")
-            or (r.kind == SECURITY_GROUP and not interfaces)]
+    return entry + [r for r in resources
+                    if r.kind not in (INSTANCE, INTERFACE, SECURITY_GROUP)
+                    or (r.kind == INTERFACE and r.state == "available")
+                    or (r.kind == SECURITY_GROUP and not interfaces)]
 
 
-def said(r: Any, why: str, failure: str | None = None) -> str:
-    """The task's line for one resource."""
+def said(r: Any, why: str, failure: str | None = None, done: str | None = None) -> str:
+    """The task's line for one resource (`done`: what a step of a longer removal did)."""
+    if done is not None and not failure:
+        return f"{NAMES.get(r.kind, r.kind.capitalize())} {r.id} {done}: {why}"
     verb = "Terminated" if r.kind == INSTANCE else "Removed"
     if failure:
         return f"Could not remove {r.kind} {r.id} ({why}): {failure}; the next pass retries"

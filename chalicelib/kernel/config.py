@@ -41,6 +41,13 @@ class Settings:
     marketplace_product_code: str = ""
     marketplace_topic_account: str = "287250355862"
     marketplace_topic_region: str = "us-east-1"
+    # A notebook's entry point (CloudFront, cloud/entry_point.py): its address is
+    # `entry_scheme`://<the distribution's domain>/, https on AWS (local mode's emulated edge
+    # serves plain http on loopback); a CloudFront change (a VPC origin, a distribution) is
+    # first looked at `deploy_seconds` after it was made (a typical deployment), then every
+    # `poll_seconds`.
+    entry_scheme: str = "https"
+    deploy_seconds: int = 180
 
 
 def load() -> Settings:
@@ -65,6 +72,8 @@ def load() -> Settings:
         marketplace_product_code=env.get("CORRAL_MARKETPLACE_PRODUCT_CODE", ""),
         marketplace_topic_account=env.get("CORRAL_MARKETPLACE_TOPIC_ACCOUNT", "287250355862"),
         marketplace_topic_region=env.get("CORRAL_MARKETPLACE_TOPIC_REGION", "us-east-1"),
+        entry_scheme=env.get("CORRAL_ENTRY_SCHEME", "https"),
+        deploy_seconds=int(env.get("CORRAL_DEPLOY_SECONDS", "180")),
     )
 
 

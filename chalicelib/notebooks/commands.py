@@ -101,8 +101,9 @@ def find_in_organization(org_uuid: str, notebook_uuid: str) -> Notebook | None:
 
 
 def jupyter_address(s: Notebook) -> str:
-    """Where a signed-in person of the notebook's organization is sent: Jupyter's address on
-    the node, with the notebook's token (Jupyter then keeps its own login cookie)."""
+    """Where a signed-in person of the notebook's organization is sent: the notebook's entry
+    point (its CloudFront distribution, in front of Jupyter on the node), with the notebook's
+    token (Jupyter then keeps its own login cookie)."""
     if s.status != m.S.READY or not s.url:
         raise DomainError(f"Notebook {s.spec.name} is {s.status.value}: it can be opened once "
                           f"it is READY.")

@@ -29,9 +29,12 @@ class ClusterAttached:
 
 @event
 class NodeLaunched:
+    """`group_id`: the node's own security group (Jupyter's port, opened to CloudFront only
+    later); "" for a node launched before notebooks had one."""
     instance_id: str
     subnet_id: str
     at: float
+    group_id: str = ""
 
 
 @event
@@ -63,9 +66,52 @@ class JupyterStarted:
 
 
 @event
+class JupyterAnswered:
+    """Readiness probe 3, on the node: Jupyter answered at `url` (its address on the node)
+    with the notebook's token, and the node sees the shared file system and the hostfile."""
+    url: str
+    detail: str
+    at: float
+
+
+# ---- the entry point (cloud/entry_point.py): CloudFront in front of the node ----------------
+
+@event
+class VpcOriginCreated:
+    vpc_origin_id: str
+    port: int
+    at: float
+
+
+@event
+class VpcOriginDeployed:
+    at: float
+
+
+@event
+class CloudFrontAdmitted:
+    """The node's security group lets CloudFront's VPC origins group in on Jupyter's port."""
+    cloudfront_group_id: str
+    port: int
+    at: float
+
+
+@event
+class DistributionCreated:
+    distribution_id: str
+    domain: str
+    at: float
+
+
+@event
+class DistributionDeployed:
+    at: float
+
+
+@event
 class NotebookReady:
-    """Readiness probe 3: Jupyter answered at `url` with the notebook's token, and the node
-    sees the shared file system and the cluster's hostfile."""
+    """The last probe: Jupyter answered through the entry point at `url`, the address users
+    are sent to (before entry points: Jupyter's address on the node)."""
     url: str
     detail: str
     at: float
@@ -92,6 +138,53 @@ class NodeTerminating:
 
 @event
 class NodeTerminated:
+    at: float
+
+
+@event
+class NodeGroupDeleted:
+    group_ids: tuple
+    at: float
+
+
+@event
+class DistributionDisabled:
+    distribution_id: str
+    at: float
+
+
+@event
+class DistributionDeleted:
+    """`distribution_id` is "" when there was none to delete."""
+    distribution_id: str
+    at: float
+
+
+@event
+class DistributionFound:
+    """A distribution of the notebook the teardown had not seen (made by a step that was cut
+    short, or enabled again): it is disabled and deleted too."""
+    distribution_id: str
+    at: float
+
+
+@event
+class VpcOriginDeleting:
+    vpc_origin_id: str
+    at: float
+
+
+@event
+class VpcOriginDeleted:
+    """`vpc_origin_id` is "" when there was none to delete."""
+    vpc_origin_id: str
+    at: float
+
+
+@event
+class VpcOriginFound:
+    """A VPC origin of the notebook the teardown had not seen: it is deleted too."""
+    vpc_origin_id: str
     at: float
 
 

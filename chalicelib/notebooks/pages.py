@@ -4,7 +4,8 @@ or in a new tab) once READY, DETAILS (the task and its probes), and Remove. Ever
 through the same commands and shapes as the SDK's routes.
 
 OPEN NOTEBOOK is /notebooks/{uuid}/open: only a person signed in to the notebook's
-organization gets past it, to Jupyter's address on the node with the notebook's token."""
+organization gets past it, to the notebook's entry point (its CloudFront distribution in
+front of Jupyter on the node) with the notebook's token; the row shows the entry point."""
 from __future__ import annotations
 
 from chalice import Blueprint

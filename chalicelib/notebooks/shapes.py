@@ -69,8 +69,12 @@ def render(n: Notebook) -> dict:
         "instanceType": s.instance_type,
         "region": s.region,
         "workspaceUUID": n.workspace_uuid,
-        # Opens it for a signed-in person of the organization (the sign-in page otherwise).
-        "url": open_url(n.uuid) if n.status == NotebookStatus.READY else None,
+        # The entry point (Jupyter asks for the notebook's token there); `openUrl` opens it for
+        # a signed-in person of the organization, token included (the sign-in page otherwise).
+        "url": n.url if n.status == NotebookStatus.READY else None,
+        "openUrl": open_url(n.uuid) if n.status == NotebookStatus.READY else None,
+        "distributionId": n.distribution_id,
+        "vpcOriginId": n.vpc_origin_id,
         "instanceId": n.instance_id,
         "privateIP": n.private_ip,
         "hostfile": n.hostfile,

@@ -1,14 +1,14 @@
 """Each pending notebook step as one side effect, returning the events that say what happened
 (or Wait when there is nothing new yet). The cluster is read through its concept's public
 commands; the node is made and probed through cloud/notebook_node.py and cloud/ssm.py in the
-customer's account. A lasting AWS error during the launch fails it (machine.launch_failed);
-during a teardown it is retried and said."""
+customer's account; its entry point's steps are in entry_steps.py. A lasting AWS error
+during the launch fails it (machine.launch_failed); during a teardown it is retried and
+said."""
 from __future__ import annotations
 
 import logging
 
 from ..cloud import notebook_node, ssm
-from ..cloud import tags as t
 from ..cloud.sessions import customer_client
 from ..clusters import commands as clusters
 from ..clusters.machine import Cluster
@@ -17,9 +17,11 @@ from ..kernel import config
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
 from ..linking.links import link_for
+from . import entry_steps as entry
 from . import jupyter
 from . import machine as m
 from .machine import Notebook, Step
+from .resources import node_spec, node_tags
 from .tokens import token
 
 log = logging.getLogger("corral.notebooks")
@@ -27,34 +29,8 @@ COMMAND_POLL_SECONDS = 5      # the scripts take seconds: look again soon
 START_TIMEOUT_SECONDS = 300   # each script's execution timeout on the node
 
 
-def node_tags(s: Notebook) -> dict:
-    """The cluster's resource tags (tags.py), and the notebook's own."""
-    return {"Name": f"corral-notebook-{s.spec.name}", t.ORG: s.organization_uuid,
-            t.WORKSPACE: s.workspace_uuid, t.CLUSTER: s.spec.cluster_uuid,
-            t.NOTEBOOK: s.uuid}
-
-
 def _client(s: Notebook, service: str = "ec2"):
     return customer_client(link_for(s.organization_uuid), service, s.spec.region)
-
-
-def subnet_of(network: dict, zone: str | None) -> str:
-    """The private subnet of the cluster's zone (or the network's one subnet)."""
-    subnets = dict(network.get("private_subnets") or {})
-    if subnets:
-        return subnets[zone if zone in subnets else sorted(subnets)[0]]
-    return network["subnet_id"]
-
-
-def node_spec(s: Notebook) -> notebook_node.NodeSpec:
-    net = s.network or {}
-    return notebook_node.NodeSpec(
-        notebook_uuid=s.uuid, cluster_uuid=s.spec.cluster_uuid, image_id=s.image_id,
-        instance_type=s.spec.instance_type, subnet_id=subnet_of(net, s.zone),
-        security_group_ids=(net["security_group_id"],), tags=node_tags(s),
-        instance_profile_arn=net.get("instance_profile_arn"),
-        file_system_id=net.get("file_system_id"), node_key_parameter=s.node_key,
-        region=s.spec.region)
 
 
 def _cluster(s: Notebook) -> Cluster | None:
@@ -82,8 +58,11 @@ def _await_cluster(s: Notebook, now: float):
 
 
 def _launch_node(s: Notebook, now: float) -> list:
-    spec = node_spec(s)
-    return [m.NodeLaunched(notebook_node.launch(_client(s), spec), spec.subnet_id, now)]
+    """The node's own group first (found again by its name after a crash), then the node."""
+    ec2 = _client(s)
+    group = notebook_node.ensure_group(ec2, s.uuid, s.network["vpc_id"], node_tags(s))
+    spec = node_spec(s, group)
+    return [m.NodeLaunched(notebook_node.launch(ec2, spec), spec.subnet_id, now, group)]
 
 
 def _await_node(s: Notebook, now: float):
@@ -152,7 +131,7 @@ def _await_probe(s: Notebook, now: float):
         url = jupyter.answered_url(found)
         if url is None:
             return [m.NotebookFailed(f"the probe said no address: {found.verdict}", now)]
-        return [m.NotebookReady(url, found.verdict, now)]
+        return [m.JupyterAnswered(url, found.verdict, now)]
     if found.done:
         return [m.NotebookFailed(f"readiness probe failed: {found.verdict} ({found.status}, "
                                f"exit {found.code})", now)]
@@ -203,6 +182,10 @@ def _await_node_terminated(s: Notebook, now: float):
     return Wait(max(config.get().poll_seconds, 1), "node still shutting down")
 
 
+def _delete_node_group(s: Notebook, now: float) -> list:
+    return [m.NodeGroupDeleted(tuple(notebook_node.delete_group(_client(s), s.uuid)), now)]
+
+
 def _finish_removal(s: Notebook, now: float) -> list:
     return [m.NotebookRemoved(now)]
 
@@ -215,8 +198,11 @@ run = runner({
     Step.AWAIT_JUPYTER: _await_jupyter,
     Step.SEND_PROBE: _send_probe,
     Step.AWAIT_PROBE: _await_probe,
+    **entry.CREATION,
     Step.WATCH_CLUSTER: _watch_cluster,
     Step.TERMINATE_NODE: _terminate_node,
     Step.AWAIT_NODE_TERMINATED: _await_node_terminated,
+    Step.DELETE_NODE_GROUP: _delete_node_group,
+    **entry.REMOVAL,
     Step.FINISH_REMOVAL: _finish_removal,
 }, failed=m.launch_failed)

@@ -239,6 +239,8 @@ class Step(str, Enum):
     NODE_ROLE = "NODE_ROLE"
     INSTANCE_PROFILE = "INSTANCE_PROFILE"
     COMPLETE = "COMPLETE"
+    DELETE_ENTRY_POINTS = "DELETE_ENTRY_POINTS"
+    AWAIT_ENTRY_POINTS_DELETED = "AWAIT_ENTRY_POINTS_DELETED"
     DELETE_MOUNT_TARGETS = "DELETE_MOUNT_TARGETS"
     DELETE_FILE_SYSTEM = "DELETE_FILE_SYSTEM"
     DELETE_NAT_GATEWAY = "DELETE_NAT_GATEWAY"
@@ -265,11 +267,12 @@ CREATION = (
     (Step.MOUNT_TARGETS, "mount_targets"), (Step.BUCKET, "bucket"),
     (Step.NODE_ROLE, "node_role_name"), (Step.INSTANCE_PROFILE, "instance_profile_name"),
 )
-# Dependencies first: mount targets before the file system, the NAT gateway before its
-# Elastic IP, both before the subnets; the gateway detached before the VPC; the role out of
-# its profile before the role.
+# Dependencies first: notebooks' entry points left behind (CloudFront's interfaces in the
+# subnets and its group in the VPC go with their VPC origins) before anything; mount targets
+# before the file system, the NAT gateway before its Elastic IP, both before the subnets; the
+# gateway detached before the VPC; the role out of its profile before the role.
 REMOVAL = (
-    Step.DELETE_MOUNT_TARGETS, Step.DELETE_FILE_SYSTEM, Step.DELETE_NAT_GATEWAY,
+    Step.DELETE_ENTRY_POINTS, Step.AWAIT_ENTRY_POINTS_DELETED, Step.DELETE_MOUNT_TARGETS, Step.DELETE_FILE_SYSTEM, Step.DELETE_NAT_GATEWAY,
     Step.RELEASE_NAT_ADDRESS, Step.DELETE_INTERNET_GATEWAY, Step.DELETE_SUBNETS,
     Step.DELETE_ROUTE_TABLES, Step.DELETE_SECURITY_GROUP, Step.DELETE_VPC, Step.DELETE_BUCKET,
     Step.DELETE_INSTANCE_PROFILE, Step.DELETE_NODE_ROLE, Step.DELETE_SECRETS,

@@ -7,7 +7,7 @@ lasting AWS error fails a creation (machine.creation_failed); a cleanup is retri
 why in its task."""
 from __future__ import annotations
 
-from ..cloud import efs, network, node_role, org_bucket, org_secrets
+from ..cloud import efs, entry_point, network, node_role, org_bucket, org_secrets
 from ..cloud.sessions import customer_client
 from ..engine.steps import Wait, runner
 from ..linking.links import link_for
@@ -117,6 +117,35 @@ def _deleted(step: Step, ids, now: float, note: str = "") -> list:
     return [m.ResourcesDeleted(step.value, tuple(ids), note, now)]
 
 
+def _cloudfront(s: OrgNetwork):
+    """CloudFront is global: its client is us-east-1's, whatever the network's region."""
+    return customer_client(link_for(s.organization_uuid), "cloudfront", entry_point.REGION)
+
+
+def _delete_entry_points(s: OrgNetwork, now: float):
+    """Notebooks' entry points of the region left behind (found by their tags: CloudFront is
+    global): each distribution disabled, then deleted once that is deployed; each VPC origin's
+    deletion asked once no distribution names it. Done when all are deleted or being deleted."""
+    cloudfront = _cloudfront(s)
+    found = entry_point.tagged(cloudfront, s.organization_uuid, s.region)
+    pending = [r for r in found
+               if not (r.kind == entry_point.VPC_ORIGIN and r.state == "Deleting")]
+    said = entry_point.advance(cloudfront, pending) if pending else {}
+    waiting = [f"{r.kind} {r.id} {said[r.id]}" for r in pending
+               if said[r.id] not in ("deleted", "being deleted")]
+    if waiting:
+        return Wait(POLL_SECONDS, "; ".join(waiting))
+    return _deleted(Step.DELETE_ENTRY_POINTS, [r.id for r in found], now)
+
+
+def _await_entry_points_deleted(s: OrgNetwork, now: float):
+    """The VPC origins' deletions done: CloudFront's interfaces have left the subnets."""
+    left = entry_point.tagged(_cloudfront(s), s.organization_uuid, s.region)
+    if left:
+        return Wait(POLL_SECONDS, "; ".join(f"{r.kind} {r.id} is {r.state}" for r in left))
+    return _deleted(Step.AWAIT_ENTRY_POINTS_DELETED, [], now)
+
+
 def _delete_mount_targets(s: OrgNetwork, now: float):
     asked, gone = efs.delete_mount_targets(_client(s, "efs"), s.organization_uuid)
     if not gone:
@@ -197,6 +226,8 @@ run = runner({
     Step.FILE_SYSTEM: _file_system, Step.MOUNT_TARGETS: _mount_targets, Step.BUCKET: _bucket,
     Step.NODE_ROLE: _node_role, Step.INSTANCE_PROFILE: _instance_profile,
     Step.COMPLETE: _complete,
+    Step.DELETE_ENTRY_POINTS: _delete_entry_points,
+    Step.AWAIT_ENTRY_POINTS_DELETED: _await_entry_points_deleted,
     Step.DELETE_MOUNT_TARGETS: _delete_mount_targets,
     Step.DELETE_FILE_SYSTEM: _delete_file_system,
     Step.DELETE_NAT_GATEWAY: _delete_nat_gateway,

@@ -21,6 +21,9 @@ here.  It is idempotent.  One module per extension:
 * ``dynamodb_atomic``    each DynamoDB request applied whole, as DynamoDB does
 * ``nat_gateways``       DeleteNatGateway frees its interface and Elastic IP
 * ``iam_managed_policies``  the AWS managed policies the node role attaches
+* ``cloudfront_vpc_origins``    CloudFront VPC origins (and their service security group)
+* ``cloudfront_distributions``  distributions strict on ETags, deletion and deployment, each
+  served on a loopback port (``cloudfront_edge``) that carries its traffic to the origin
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import threading
 from . import (
     boot_time,
     client_tokens,
+    cloudfront_distributions,
+    cloudfront_vpc_origins,
     dynamodb_atomic,
     fleet_templates,
     iam_auth,
@@ -68,6 +73,8 @@ _EXTENSIONS = (
     policy_simulation,
     dynamodb_atomic,
     nat_gateways,
+    cloudfront_vpc_origins,
+    cloudfront_distributions,
 )
 
 

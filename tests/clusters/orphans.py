@@ -1,5 +1,7 @@
 """The assertion every fault test ends with: in the emulated customer account, no instance
-(in any state but terminated), network interface or Elastic IP is left that nothing live owns.
+(in any state but terminated), network interface, Elastic IP, or notebook entry point
+(CloudFront distribution or VPC origin, tagged with the region) is left that nothing live
+owns.
 
 An owner is a cluster of the platform that is not TERMINATED (the resource's cluster tag, its
 row found by the workspace tag), or, for what carries only the organization's tag or is
@@ -75,6 +77,23 @@ def orphans(platform, regions=("us-east-1",)) -> list[str]:
             if not _owner(platform, _tags(a), a["AllocationId"], network):
                 found.append(f"{region} address {a['AllocationId']} ({a.get('PublicIp')}, "
                              f"tags {_tags(a)})")
+        found += _entry_points(platform, region)
+    return found
+
+
+def _entry_points(platform, region: str) -> list[str]:
+    """Distributions and VPC origins of `region` (by their tags) that no live cluster owns."""
+    cf = platform.customer("cloudfront")
+    found = []
+    for kind, rid, arn in (
+            [("distribution", d["Id"], d["ARN"])
+             for d in cf.list_distributions()["DistributionList"].get("Items") or []]
+            + [("vpc-origin", v["Id"], v["Arn"])
+               for v in cf.list_vpc_origins()["VpcOriginList"].get("Items") or []]):
+        tags = {t["Key"]: t["Value"] for t in
+                cf.list_tags_for_resource(Resource=arn)["Tags"].get("Items") or []}
+        if tags.get("corral:region") == region and not _owner(platform, tags, rid, set()):
+            found.append(f"{kind} {rid} (tags {tags})")
     return found
 
 

@@ -99,3 +99,32 @@ def test_a_job_template_and_a_cron_job_with_the_sdk(local_run):
     assert seen["reactivate"] == 200 and seen["active_next_run_date"].endswith("-01-01")
     assert seen["cron_delete"] == 200 and seen["gone"] == [cron["id"], template["id"]]
     assert seen["after"] == {"crons": 0, "templates": 0}
+
+
+def test_a_notebook_opened_through_its_entry_point(local_run):
+    """tests/e2e/notebook_story.py: a notebook attached to a cluster (auto pause one minute),
+    READY with every probe, opened through its CloudFront entry point by a signed-in person
+    of the organization (Jupyter answers, /shared shows the hostfile), refused without the
+    token and to another organization, keeping its cluster from pausing, removed with its
+    entry point."""
+    seen = local_run.story(STORY.with_name("notebook_story.py"), 150)
+    said = "\n".join(seen["details"])
+    for line in ("Probe passed: instance", "Probe passed: the node's SSM agent is online",
+                 "Jupyter started on port", "Probe passed: jupyter answering at",
+                 f"CloudFront VPC origin {seen['vpc_origin']} created",
+                 f"VPC origin {seen['vpc_origin']} deployed",
+                 "open to CloudFront's VPC origins group",
+                 f"CloudFront distribution {seen['distribution']} created",
+                 f"Distribution {seen['distribution']} deployed",
+                 f"Probe passed: Jupyter answers through the entry point {seen['url']}"):
+        assert line in said, said
+    assert seen["task_status"] == "FINISHED"
+    assert seen["open"] == [303, 200, 200] and seen["hostfile"], seen
+    assert seen["no_token"] == 403 and seen["other_org"] == 404, seen
+    assert seen["signed_out"] == [401, True], seen          # the sign-in page
+    assert seen["cluster_after"] == "RUNNING" and seen["activity_moved"], seen
+    assert seen["removed"] == ["TERMINATING", "TERMINATED"] and seen["entry_closed"], seen
+    assert seen["left"] == {"distributions": [], "vpc_origins": []}, seen
+    removal = "\n".join(seen["removal"])
+    assert f"Distribution {seen['distribution']} deleted" in removal, removal
+    assert f"VPC origin {seen['vpc_origin']} deleted" in removal, removal

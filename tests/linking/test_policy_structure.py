@@ -24,6 +24,7 @@ from local.moto_ext.policy_simulation import action_matches, decide
 
 ROOT = Path(__file__).resolve().parents[2] / "chalicelib"
 CLIENT_NAMES = {"ec2": "ec2", "ssm": "ssm", "iam": "iam", "efs": "efs", "s3": "s3",
+                "cf": "cloudfront", "cloudfront": "cloudfront",
                 "sts": "sts", "secretsmanager": "secretsmanager", "secrets": "secretsmanager"}
 NOT_CUSTOMER = ("platform_client", "keys_client")   # the platform's own keys, a person's keys
 NOT_CALLS = {"get_paginator", "get_waiter", "can_paginate", "meta", "exceptions",
@@ -31,7 +32,7 @@ NOT_CALLS = {"get_paginator", "get_waiter", "can_paginate", "meta", "exceptions"
 # Methods whose first argument names the operation the role's credentials authorise: a
 # paginator calls it, a presigned URL is that request, signed for someone else to send.
 NAMING = ("get_paginator", "generate_presigned_url")
-# AWS calls these on the platform's behalf (the first fleet, the first file system).
+# AWS calls these on the platform's behalf (the first fleet, file system, VPC origin).
 IMPLIED = {"iam:CreateServiceLinkedRole"}
 LAUNCHES = ("ec2:RunInstances", "ec2:CreateFleet")
 ROLE = "arn:aws:iam::123456789012:role/BodoPlatformUser"

@@ -61,6 +61,39 @@ def node(platform, notebook_uuid: str) -> dict:
     return found[0]
 
 
+def node_group(platform, notebook_uuid: str) -> dict:
+    """The node's own security group, as DescribeSecurityGroups gives it."""
+    found = platform.customer("ec2").describe_security_groups(Filters=[
+        {"Name": "group-name", "Values": [f"corral-nb-{notebook_uuid}"]}])["SecurityGroups"]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def entry_point(platform, notebook_uuid: str) -> tuple[list[dict], list[dict]]:
+    """The notebook's distributions and VPC origins in the customer's account (by the
+    comment and the name the platform gives them)."""
+    cf = platform.customer("cloudfront")
+    dists = [d for d in cf.list_distributions()["DistributionList"].get("Items") or []
+             if d["Comment"] == f"corral notebook {notebook_uuid}"]
+    origins = [v for v in cf.list_vpc_origins()["VpcOriginList"].get("Items") or []
+               if v["Name"] == f"corral-nb-{notebook_uuid}"]
+    return dists, origins
+
+
+def assert_no_entry_point(platform, notebook_uuid: str, url: str | None = None) -> None:
+    """Nothing of the notebook's entry point or group is left; its address is closed."""
+    import requests
+    assert entry_point(platform, notebook_uuid) == ([], []), entry_point(platform, notebook_uuid)
+    assert not platform.customer("ec2").describe_security_groups(Filters=[
+        {"Name": "group-name", "Values": [f"corral-nb-{notebook_uuid}"]}])["SecurityGroups"]
+    if url:
+        try:
+            requests.get(url, timeout=5)
+        except requests.ConnectionError:
+            return
+        raise AssertionError(f"{url} still answers")
+
+
 def jupyter_processes(under: Path | None = None) -> list[str]:
     """Jupyter servers running on this machine (not zombies), those started under `under`
     (a platform's state directory) when given: their command lines."""

@@ -1,7 +1,8 @@
 """A notebook's whole life on the in-process platform, asserting on what the user sees and on
 the emulated customer account: its node in the cluster's network, tagged as the cluster's,
-/shared mounted with the hostfile visible, a real Jupyter Server answering with the token,
-opened; removed with nothing left; removed with its cluster."""
+/shared mounted with the hostfile visible, a real Jupyter Server answering with the token on
+the node and through its CloudFront entry point; removed with nothing left (node, group,
+distribution, VPC origin); removed with its cluster."""
 from __future__ import annotations
 
 import requests
@@ -18,15 +19,22 @@ def test_a_notebook_attached_probed_ready_and_removed(platform):
     assert created["instanceType"] == h.NOTEBOOK_TYPE and created["url"] is None
     ready = h.until(platform, created["uuid"], ("READY", "FAILED"))
     assert ready["status"] == "READY", h.task(platform, created["uuid"])
-    assert ready["url"].endswith(f"/notebooks/{created['uuid']}/open")
+    assert ready["openUrl"].endswith(f"/notebooks/{created['uuid']}/open")
+    cf = platform.customer("cloudfront")
+    dist = cf.get_distribution(Id=ready["distributionId"])["Distribution"]
+    assert ready["url"] == f"http://{dist['DomainName']}/"    # the entry point (https on AWS)
 
     task = h.task(platform, created["uuid"])
     assert task["operation"] == "CREATE_NOTEBOOK" and task["status"] == "FINISHED"
     details = "\n".join(task["details"])
-    for said in ("Cluster c1 is RUNNING", "launched (t3.large)", "is running (10.",
-                 "SSM agent is online", "Jupyter started on port",
-                 "jupyter answering at http://localhost:", "hostfile of the cluster visible"):
-        assert said in details, details
+    said = ["Cluster c1 is RUNNING", "launched (t3.large)", "is running (10.",
+            "SSM agent is online", "Jupyter started on port", "jupyter answering at http://localhost:",
+            f"CloudFront VPC origin {ready['vpcOriginId']} created on node",
+            f"VPC origin {ready['vpcOriginId']} deployed", "open to CloudFront's VPC origins group",
+            f"CloudFront distribution {dist['Id']} created", f"Distribution {dist['Id']} deployed",
+            f"Probe passed: Jupyter answers through the entry point {ready['url']}"]
+    at = [details.find(line) for line in said]
+    assert -1 not in at and at == sorted(at), details          # each said, in this order
 
     node = h.node(platform, created["uuid"])
     tags = {t["Key"]: t["Value"] for t in node["Tags"]}
@@ -35,20 +43,25 @@ def test_a_notebook_attached_probed_ready_and_removed(platform):
     assert tags["corral:organization"] == platform.demo.organization.uuid
     net = platform.demo.workspace.network
     assert node["SubnetId"] in net["private_subnets"].values()
-    assert [g["GroupId"] for g in node["SecurityGroups"]] == [net["security_group_id"]]
+    groups = [g["GroupId"] for g in node["SecurityGroups"]]
+    assert groups[0] == net["security_group_id"] and len(groups) == 2
+    own = h.node_group(platform, created["uuid"])
+    assert own["GroupId"] == groups[1] and own["GroupName"] == f"corral-nb-{created['uuid']}"
     assert node["IamInstanceProfile"]["Arn"] == net["instance_profile_arn"]
     assert "PublicIpAddress" not in node or not node["PublicIpAddress"]
     # The cluster's own nodes are not counted with it.
     assert node["InstanceId"] not in platform.cluster(cluster["uuid"])["nodesIp"]
 
-    # Jupyter answers for real, with the token only; its root is the cluster's /shared.
+    # Jupyter answers for real, with the token only, on the node and through the entry
+    # point; its root is the cluster's /shared.
     from chalicelib.notebooks import tokens
     from chalicelib.notebooks import commands
     state = commands.get(platform.demo.workspace.uuid, created["uuid"])
-    assert requests.get(state.url + "api/contents", timeout=10).status_code == 403
-    listing = requests.get(state.url + "api/contents", timeout=10, headers={
-        "Authorization": f"token {tokens.token(created['uuid'])}"}).json()
-    assert f".hostfile-{cluster['uuid']}" in {f["name"] for f in listing["content"]}
+    bearer = {"Authorization": f"token {tokens.token(created['uuid'])}"}
+    for address in (state.node_url, ready["url"]):
+        assert requests.get(address + "api/contents", timeout=10).status_code == 403
+        listing = requests.get(address + "api/contents", timeout=10, headers=bearer).json()
+        assert f".hostfile-{cluster['uuid']}" in {f["name"] for f in listing["content"]}
 
     removed = platform.request("DELETE", f"/v1/notebooks/{created['uuid']}")
     assert removed.status_code == 200 and removed.json_body["status"] == "TERMINATING"
@@ -58,6 +71,13 @@ def test_a_notebook_attached_probed_ready_and_removed(platform):
     assert removal["operation"] == "REMOVE_NOTEBOOK" and removal["status"] == "FINISHED"
     assert h.node(platform, created["uuid"])["State"]["Name"] == "terminated"
     assert not h.jupyter_processes(platform.state_dir)
+    details = "\n".join(removal["details"])
+    for line in (f"Security group {own['GroupId']} deleted",
+                 f"Distribution {dist['Id']} disabled", f"Distribution {dist['Id']} deleted",
+                 f"VPC origin {ready['vpcOriginId']} being deleted",
+                 f"VPC origin {ready['vpcOriginId']} deleted"):
+        assert line in details, details
+    h.assert_no_entry_point(platform, created["uuid"], ready["url"])
     assert_no_orphans(platform)
 
 
@@ -75,6 +95,7 @@ def test_a_notebook_goes_with_its_cluster(platform):
     assert platform.cluster(cluster["uuid"])["status"] == "TERMINATED"
     assert h.node(platform, created["uuid"])["State"]["Name"] == "terminated"
     assert not h.jupyter_processes(platform.state_dir)
+    h.assert_no_entry_point(platform, created["uuid"])
     assert_no_orphans(platform)
 
 

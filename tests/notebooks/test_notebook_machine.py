@@ -28,12 +28,18 @@ def _fold(s, *events):
     return s
 
 
+ENTRY = (m.VpcOriginCreated("vo_1", 8888, 8.1), m.VpcOriginDeployed(8.2),
+         m.CloudFrontAdmitted("sg-cf", 8888, 8.3), m.DistributionCreated("E1", "d1.example", 8.4),
+         m.DistributionDeployed(8.5))
+
+
 def _ready():
     return _fold(_new(), m.ClusterAttached("c1", NET, "us-east-1a", "ami-1", None, "/shared/h", 1),
-                 m.NodeLaunched("i-1", "s-1", 2), m.NodeRunning("10.0.0.5", 3),
+                 m.NodeLaunched("i-1", "s-1", 2, "sg-nb"), m.NodeRunning("10.0.0.5", 3),
                  m.NodeOnline(4), m.CommandSent(m.START, "cmd-1", 5), m.JupyterStarted(8888, 6),
                  m.CommandSent(m.PROBE, "cmd-2", 7),
-                 m.NotebookReady("http://10.0.0.5:8888/", "jupyter answering", 8))
+                 m.JupyterAnswered("http://10.0.0.5:8888/", "jupyter answering", 8), *ENTRY,
+                 m.NotebookReady("https://d1.example/", "answers through the entry point", 9))
 
 
 def test_the_creation_path_step_by_step():
@@ -41,8 +47,8 @@ def test_the_creation_path_step_by_step():
     assert (s.status, m.next_step(s)) == (S.NEW, Step.AWAIT_CLUSTER)
     s = m.evolve(s, m.ClusterAttached("c1", NET, "us-east-1a", "ami-1", None, "/shared/h", 1))
     assert (s.status, m.next_step(s)) == (S.INPROGRESS, Step.LAUNCH_NODE)
-    s = m.evolve(s, m.NodeLaunched("i-1", "s-1", 2))
-    assert m.next_step(s) == Step.AWAIT_NODE
+    s = m.evolve(s, m.NodeLaunched("i-1", "s-1", 2, "sg-nb"))
+    assert m.next_step(s) == Step.AWAIT_NODE and s.group_id == "sg-nb"
     s = m.evolve(s, m.NodeRunning("10.0.0.5", 3))
     assert m.next_step(s) == Step.AWAIT_NODE           # running, not yet online
     s = m.evolve(s, m.NodeOnline(4))
@@ -53,9 +59,19 @@ def test_the_creation_path_step_by_step():
     assert m.next_step(s) == Step.SEND_PROBE
     s = m.evolve(s, m.CommandSent(m.PROBE, "cmd-2", 7))
     assert m.next_step(s) == Step.AWAIT_PROBE
-    s = m.evolve(s, m.NotebookReady("http://10.0.0.5:8888/", "jupyter answering", 8))
+    s = m.evolve(s, m.JupyterAnswered("http://10.0.0.5:8888/", "jupyter answering", 8))
+    assert (s.status, m.next_step(s)) == (S.INPROGRESS, Step.CREATE_VPC_ORIGIN)
+    steps = [Step.AWAIT_VPC_ORIGIN, Step.ADMIT_CLOUDFRONT, Step.CREATE_DISTRIBUTION,
+             Step.AWAIT_DISTRIBUTION, Step.PROBE_ENTRY]
+    for event, step in zip(ENTRY, steps):
+        s = m.evolve(s, event)
+        assert (s.status, m.next_step(s)) == (S.INPROGRESS, step)
+    assert (s.vpc_origin_id, s.admitted, s.distribution_id, s.domain) == (
+        "vo_1", "sg-cf", "E1", "d1.example")
+    s = m.evolve(s, m.NotebookReady("https://d1.example/", "answers through it", 9))
     assert (s.status, m.next_step(s)) == (S.READY, Step.WATCH_CLUSTER)
-    assert s.task.status == TaskStatus.FINISHED and len(s.task.details) == 6
+    assert s.url == "https://d1.example/" and s.node_url == "http://10.0.0.5:8888/"
+    assert s.task.status == TaskStatus.FINISHED and len(s.task.details) == 12
     assert load(m.Notebook, dump(s)) == s
 
 
@@ -69,8 +85,23 @@ def test_removal_releases_the_node_then_ends():
     raced = m.evolve(s, m.NodeLaunched("i-2", "s-1", 11))
     assert raced.node == Node.LAUNCHED and m.next_step(raced) == Step.TERMINATE_NODE
     s = _fold(s, m.NodeTerminated(12))
+    assert not m.allows(s, m.NotebookRemoved(13))        # the group, the entry point first
+    assert m.next_step(s) == Step.DELETE_NODE_GROUP
+    for event, step in [(m.NodeGroupDeleted(("sg-nb",), 13), Step.DISABLE_DISTRIBUTION),
+                        (m.DistributionDisabled("E1", 14), Step.DELETE_DISTRIBUTION),
+                        (m.DistributionDeleted("E1", 15), Step.DELETE_VPC_ORIGIN),
+                        (m.VpcOriginDeleting("vo_1", 16), Step.AWAIT_VPC_ORIGIN_DELETED)]:
+        s = m.evolve(s, event)
+        assert m.next_step(s) == step
+    # A distribution found using the VPC origin (a creation cut short) goes first.
+    found = m.evolve(s, m.DistributionFound("E2", 17))
+    assert m.next_step(found) == Step.DISABLE_DISTRIBUTION and found.distribution_id == "E2"
+    s = m.evolve(s, m.VpcOriginDeleted("vo_1", 17))
     assert m.next_step(s) == Step.FINISH_REMOVAL
-    s = m.evolve(s, m.NotebookRemoved(13))
+    # One found after the deletion (made by a step cut short) is deleted too.
+    again = m.evolve(s, m.VpcOriginFound("vo_2", 18))
+    assert m.next_step(again) == Step.DELETE_VPC_ORIGIN and again.vpc_origin_id == "vo_2"
+    s = m.evolve(s, m.NotebookRemoved(18))
     assert s.status == S.TERMINATED and m.is_settled(s) and not m.live(s)
     with pytest.raises(Exception):
         m.decide_remove(s, "t3", 14, "again")
@@ -82,6 +113,8 @@ def test_a_failed_launch_releases_its_node_and_watches_its_cluster():
     s = m.evolve(s, m.launch_failed(s, "capacity", 3)[0])
     assert s.status == S.FAILED and m.next_step(s) == Step.TERMINATE_NODE
     s = _fold(s, m.NodeTerminating(("i-1",), 4), m.NodeTerminated(5))
+    assert s.status == S.FAILED and m.next_step(s) == Step.DELETE_NODE_GROUP
+    s = _fold(s, m.NodeGroupDeleted((), 6), m.DistributionDeleted("", 7), m.VpcOriginDeleted("", 8))
     assert s.status == S.FAILED and m.next_step(s) == Step.WATCH_CLUSTER
     assert m.launch_failed(s, "again", 6) == []          # a teardown retries, never fails
     going = m.cluster_going(s, "TERMINATED", "c1", "t2", 7)
@@ -111,9 +144,14 @@ EVENTS = st.sampled_from([
     m.ClusterAttached("c1", NET, None, "ami-1", None, "/shared/h", 1),
     m.NodeLaunched("i-1", "s-1", 2), m.NodeRunning("10.0.0.5", 3), m.NodeOnline(4),
     m.CommandSent(m.START, "cmd", 5), m.JupyterStarted(8888, 6), m.CommandSent(m.PROBE, "c", 7),
-    m.NotebookReady("http://10.0.0.5:8888/", "ok", 8), m.NotebookFailed("x", 9),
+    m.JupyterAnswered("http://10.0.0.5:8888/", "ok", 8), *ENTRY,
+    m.NotebookReady("https://d1.example/", "ok", 8), m.NotebookFailed("x", 9),
     m.NotebookRemovalRequested("t9", "by ada", 10), m.NodeTerminating(("i-1",), 11),
-    m.NodeTerminated(12), m.NotebookRemoved(13), m.NotebookStepRetrying("S", "why", 14)])
+    m.NodeTerminated(12), m.NodeGroupDeleted(("sg-nb",), 12.1),
+    m.DistributionDisabled("E1", 12.2), m.DistributionDeleted("E1", 12.3),
+    m.DistributionFound("E2", 12.4), m.VpcOriginDeleting("vo_1", 12.5),
+    m.VpcOriginDeleted("vo_1", 12.6), m.VpcOriginFound("vo_2", 12.7),
+    m.NotebookRemoved(13), m.NotebookStepRetrying("S", "why", 14)])
 
 
 @settings(max_examples=300, deadline=None)
@@ -124,9 +162,10 @@ def test_random_sequences_fold_where_the_table_allows(events):
         if m.allows(s, e):
             s = m.evolve(s, e)
             assert load(m.Notebook, dump(s)) == s
-    # Whatever happened: a removed notebook whose node is released is settled (a launch
-    # recorded after the removal is terminated first); a live one always has a step.
+    # Whatever happened: a removed notebook with everything released is settled (a launch
+    # or an entry point found after the removal is removed first); a live one always has a
+    # step.
     if s.status == S.TERMINATED:
-        assert (m.next_step(s) is None) == (s.node == Node.RELEASED)
+        assert (m.next_step(s) is None) == m.released(s)
     else:
         assert m.next_step(s) is not None

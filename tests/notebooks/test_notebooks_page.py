@@ -56,14 +56,17 @@ def test_create_open_and_remove_from_the_page(platform):
     assert 'class="status">READY<' in row
     assert f'<a class="open" href="/notebooks/{uuid}/open">OPEN NOTEBOOK</a>' in row
     assert f'href="/notebooks/{uuid}/open" target="_blank"' in row
+    entry = h.notebook(platform, uuid)["url"]
+    assert '<span class="entry"' in row and f">{entry}</span>" in row   # its entry point
     assert "Jupyter started on port" in page.split(f'id="notebook-{uuid}"', 1)[1]
     assert _onboarding(text(b.get("/")))["notebook"] == "done"
 
-    # OPEN NOTEBOOK: to Jupyter on the node with the notebook's token; it answers.
+    # OPEN NOTEBOOK: to the entry point with the notebook's token; Jupyter answers there.
     opened = b.get(f"/notebooks/{uuid}/open")
     assert opened.status_code == 303
     where = opened.headers["Location"]
     assert re.fullmatch(r"http://localhost:\d+/\?token=[0-9a-f]{48}", where), where
+    assert where.startswith(entry)
     session = requests.Session()
     assert session.get(where, timeout=10).status_code == 200
     assert session.get(where.split("?")[0] + "api/contents", timeout=10).status_code == 200

@@ -103,6 +103,7 @@ def test_cleanup_goes_in_dependency_order_then_a_new_request_starts_afresh():
         order.append(step)
         s = m.evolve(s, m.ResourcesDeleted(step.value, ("id",), "", 21.0))
     assert order == list(m.REMOVAL)
+    assert order[0] == Step.DELETE_ENTRY_POINTS                   # CloudFront's ENIs first
     assert order.index(Step.DELETE_MOUNT_TARGETS) < order.index(Step.DELETE_FILE_SYSTEM)
     assert order.index(Step.DELETE_NAT_GATEWAY) < order.index(Step.RELEASE_NAT_ADDRESS)
     assert order.index(Step.DELETE_SUBNETS) < order.index(Step.DELETE_VPC)
@@ -118,7 +119,7 @@ def test_cleanup_goes_in_dependency_order_then_a_new_request_starts_afresh():
 
 def test_a_cleanup_with_no_network_yet_starts_one_to_look_for_leftovers():
     s = fold(m.evolve, m.decide_cleanup(None, ORG, REGION, "t-c", 1.0))
-    assert s.status == S.REMOVING and m.next_step(s) == Step.DELETE_MOUNT_TARGETS
+    assert s.status == S.REMOVING and m.next_step(s) == Step.DELETE_ENTRY_POINTS
 
 
 def test_a_workspace_asking_during_cleanup_waits_and_is_woken_when_removed():

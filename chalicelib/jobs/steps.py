@@ -5,10 +5,13 @@ from __future__ import annotations
 from ..cloud import ssm
 from ..cloud.sessions import customer_client
 from ..clusters import commands as clusters
-from ..clusters.machine import ClusterStatus, total_core_count
+from ..clusters.machine import ClusterSpec, ClusterStatus, total_core_count
 from ..engine.steps import Wait, runner
-from ..linking.links import link_for
+from ..kernel import config
 from ..kernel.errors import DomainError
+from ..kernel.state import load
+from ..linking.links import link_for
+from ..workspaces import commands as workspaces
 from . import commands, lanes, scripts, secrets
 from . import machine as j
 from .machine import JobRun, Step
@@ -85,8 +88,30 @@ def _delete_secret(s: JobRun, now: float) -> list:
     return [j.SecretDeleted(now)]
 
 
-def _remove_cluster(s: JobRun, now: float) -> list:
-    """The cluster made for this run goes with it, whatever the outcome."""
+def _create_cluster(s: JobRun, now: float) -> list:
+    """The cluster made for this run, under the uuid made from the run's: a step that crashed
+    after creating it finds it made when tried again, so a run never has two."""
+    ws = workspaces.get(s.organization_uuid, s.workspace_uuid)
+    if ws is None:
+        return [j.RunEnded(j.S.FAILED.value, None, "its workspace no longer exists", now)]
+    try:
+        clusters.create_for_job(ws, load(ClusterSpec, s.spec.cluster_spec), s.spec.cluster_uuid)
+    except DomainError as e:
+        return [j.RunEnded(j.S.FAILED.value, None,
+                           f"its cluster could not be created: {e.message}", now)]
+    return [j.ClusterCreated(s.spec.cluster_uuid, now)]
+
+
+def _remove_cluster(s: JobRun, now: float):
+    """The cluster made for this run goes with it, whatever the outcome. None found may be a
+    creation still under way (a step begun before the run ended, or one that crashed after
+    creating it): it is looked for until a step's lease has passed since the end; a creation
+    that commits later says so (ClusterCreated) and this step comes again."""
+    if clusters.get(s.workspace_uuid, s.spec.cluster_uuid) is None:
+        settled = (s.finished_at or s.updated_at) + config.get().step_lease_seconds
+        if now < settled:
+            return Wait(settled - now, "its cluster's creation may still be under way")
+        return [j.ClusterRemovalAsked(now)]
     try:
         clusters.remove(s.workspace_uuid, s.spec.cluster_uuid,
                         by=f"job run {s.spec.name}, which it was made for, ended {s.status.value}")
@@ -130,6 +155,7 @@ def _cancel_command(s: JobRun, now: float) -> list:
 
 
 run = runner({
+    Step.CREATE_CLUSTER: _create_cluster,
     Step.START_RUN: _start_run,
     Step.AWAIT_RUN: _await_run,
     Step.CANCEL_COMMAND: _cancel_command,

@@ -1,11 +1,10 @@
-"""One run at a time on a cluster, the others in line (a paused cluster resumed for them);
-job-dedicated clusters made for a run and removed after it, whatever the outcome."""
+"""One run at a time on a cluster, the others in line (a paused cluster resumed for them).
+Clusters made for a run: tests/jobs/test_job_dedicated.py."""
 from __future__ import annotations
 
 from chalicelib.clusters import commands as clusters
 from chalicelib.jobs import machine as j
 from local.moto_ext import ssm_commands
-from tests.clusters.orphans import assert_no_orphans
 from tests.jobs.test_job_runs import NEVER_IDLE, _submit, _workspace, cluster  # noqa: F401
 
 
@@ -66,36 +65,3 @@ def test_a_run_on_a_paused_cluster_resumes_it(platform, cluster):  # noqa: F811
     assert state.status.value == "RUNNING"
     assert any(t.details and t.details[0] == "Resume requested by job run job"
                for t in state.tasks), [t.details[:1] for t in state.tasks]
-
-
-def test_a_cluster_made_for_a_run_is_removed_after_it_whatever_the_outcome(platform):
-    for script in ("print('ok')\n", "raise SystemExit(4)\n"):
-        reply = platform.request("POST", "/v1/jobs", {
-            "name": "nightly etl", "clusterConfig": {
-                "instanceType": "c5.2xlarge", "workersQuantity": 1, "autoPause": 60,
-                "_deprecated_fields": {}},
-            "jobConfig": {"type": "PYTHON", "source": _workspace("/shared"),
-                          "sourceLocation": "main.py"}})
-        assert reply.status_code == 200, reply.body
-        run = reply.json_body
-        made = platform.cluster(run["clusterUUID"])
-        assert made["isJobDedicated"] is True and made["name"] == "job-nightly-etl"
-        assert made["autoPause"] == 0 and made["autoStop"] == 0
-        _drive(platform, 3)   # the cluster comes up; the script goes on its /shared
-        shared = platform.shared_folder(clusters.get(
-            platform.demo.workspace.uuid, run["clusterUUID"]).network["file_system_id"])
-        (shared / "main.py").write_text(script)
-        platform.settle()
-        assert _run(platform, run["uuid"])["status"] in ("SUCCEEDED", "FAILED")
-        assert platform.cluster(run["clusterUUID"])["status"] == "TERMINATED"
-    assert_no_orphans(platform)
-
-
-def test_a_bad_cluster_config_names_its_field_and_makes_nothing(platform):
-    reply = platform.request("POST", "/v1/jobs", {
-        "clusterConfig": {"workersQuantity": 1},
-        "jobConfig": {"source": _workspace("/shared"), "sourceLocation": "main.py"}})
-    assert reply.status_code == 400
-    assert reply.json_body["field"] == "clusterConfig.instanceType"
-    assert platform.request("GET", "/v2/clusters").json_body["metadata"]["total_items"] == 0
-    assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 0

@@ -87,7 +87,8 @@ def _live_clusters_in_region(org_uuid: str, region: str) -> list[str]:
 
 def _machine(machine: ModuleType, state_class: type, run: Callable,
              failed=None, not_before=None) -> registry.Machine:
-    extra = {name: getattr(machine, name) for name in ("retrying", "live", "accepts", "container")
+    extra = {name: getattr(machine, name)
+             for name in ("retrying", "live", "accepts", "container", "groups")
              if hasattr(machine, name)}
     if hasattr(machine, "CONTAINER_KIND"):
         extra["container_kind"] = machine.CONTAINER_KIND

@@ -8,7 +8,8 @@ import uuid as uuidlib
 
 from ..api import validate as v
 from ..api.http import ApiError, invalid, page_params
-from ..jobs.shapes import parse_submit
+from ..jobs.machine import JobRun
+from ..jobs.shapes import parse_submit, render_summary
 from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from .machine import JobTemplate, TemplateSpec, TemplateStatus
@@ -132,10 +133,11 @@ def render_config(config: dict) -> dict:
             "storeResult": bool(config.get("storeResult", False))}
 
 
-def render(t: JobTemplate) -> dict:
+def render(t: JobTemplate, runs: list[JobRun] = ()) -> dict:
+    """`runs`: its latest runs (commands.recent_runs), as `jobRuns`."""
     s = t.spec
     return {"uuid": t.uuid, "name": s.name, "description": s.description,
             "config": render_config(s.config), "clusterConfig": s.cluster_config,
-            "jobRuns": [], "createdBy": t.created_by, "createdAt": iso(t.created_at),
+            "jobRuns": [render_summary(r) for r in runs], "createdBy": t.created_by, "createdAt": iso(t.created_at),
             "updatedAt": iso(t.updated_at), "workspaceUUID": t.workspace_uuid,
             "status": t.status.value}

@@ -408,5 +408,14 @@ def live(s: JobRun) -> bool:
     return s.status not in ENDED
 
 
+def template_group(template_uuid: str) -> str:
+    return f"template#{template_uuid}"
+
+
+def groups(s: JobRun) -> tuple[str, ...]:
+    """A run from a template is filed under it (its latest runs read with one Query)."""
+    return (template_group(s.spec.template_uuid),) if s.spec.template_uuid else ()
+
+
 def settled(s: JobRun) -> bool:
     return not live(s) and next_step(s) is None

@@ -9,7 +9,7 @@ import uuid as uuidlib
 from ..api import validate as v
 from ..api.http import invalid, page_params
 from ..jobs.machine import JobRun
-from ..jobs.shapes import render_summary
+from ..jobs.shapes import PAUSE_KEY, pause_when_finished, render_summary
 from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from . import schedule
@@ -56,11 +56,14 @@ def parse_create(body: dict) -> CronSpec:
         schedule.next_after(schedule.Schedule(expression, timezone), 0)
     except schedule.BadSchedule as e:
         raise invalid("schedule", str(e)) from None
+    job_config = body.get("jobConfig")     # otherwise the SDK's junk: read for the one key
+    pause = pause_when_finished(job_config) if isinstance(job_config, dict) else None
     return CronSpec(name=name, description=description, schedule=expression,
                     timezone=timezone, template_uuid=_uuid(body, "jobTemplateUUID", True),
                     cluster_uuid=_uuid(body, "clusterUUID", False),
                     max_concurrent_runs=v.integer(body, "maxConcurrentRuns", default=1, low=1,
-                                                  high=MAX_CONCURRENT_RUNS))
+                                                  high=MAX_CONCURRENT_RUNS),
+                    pause_cluster_when_finished=pause)
 
 
 def parse_active(body: dict) -> bool:
@@ -109,6 +112,7 @@ def render(c: CronJob, runs: list[JobRun] = ()) -> dict:
         "nextRunAtLocal": schedule.local_time(c.next_at, s.timezone),
         "createdAt": iso(c.created_at), "updatedAt": iso(c.updated_at),
         "workspaceUUID": c.workspace_uuid,
+        PAUSE_KEY: s.pause_cluster_when_finished,
         "counts": {"started": c.started, "skipped": c.skipped, "missed": c.missed},
         "jobRuns": [{**render_summary(r), "scheduledFor": iso(scheduled.get(r.uuid))}
                     for r in runs],

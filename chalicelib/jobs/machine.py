@@ -77,6 +77,9 @@ class RunSpec:
     # The cluster made for it (dedicated): its checked spec (clusters' ClusterSpec), created
     # by the run's CREATE_CLUSTER step under a uuid made from the run's.
     cluster_spec: dict | None = None
+    # Pause the cluster once the run ended, if nothing else uses it (no other run queued or
+    # running, no notebook attached). Not for a cluster made for the run (it is removed).
+    pause_cluster_when_finished: bool = False
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -160,6 +163,15 @@ class ClusterCreated:
 
 
 @event
+class ClusterPauseDecided:
+    """Whether the run, having ended, paused its cluster (pauseClusterWhenFinished), and why
+    or why not."""
+    paused: bool
+    reason: str
+    at: float
+
+
+@event
 class ClusterRemovalAsked:
     """The run's own cluster (clusterConfig) was asked to go, the run having ended."""
     at: float
@@ -202,6 +214,7 @@ class JobRun(CarriesTasks):
     retry_at: float | None = None      # the next attempt starts then
     cluster_made: bool = False         # its own cluster (dedicated) was created
     cluster_removed: bool = False      # its own cluster was asked to go
+    cluster_pause: str = ""            # pauseClusterWhenFinished: what was done, and why
     secret_deleted: bool = False       # its git token (if it had one) deleted
     tasks: tuple[Task, ...] = ()
 
@@ -222,6 +235,7 @@ TRANSITIONS: dict[tuple[JobStatus | None, type], JobStatus] = {
     (S.RUNNING, AttemptFailed): S.PENDING,
     **{(s, LaneReleased): s for s in ENDED},
     **{(s, ClusterRemovalAsked): s for s in ENDED},
+    **{(s, ClusterPauseDecided): s for s in ENDED},
     **{(s, SecretDeleted): s for s in ENDED},
     # A creation of its cluster still under way when the run ended: a fact all the same, and
     # the cluster goes (REMOVE_CLUSTER again).
@@ -275,6 +289,8 @@ def _apply(s: JobRun, e: Any) -> JobRun:
         return replace(s, secret_deleted=True)
     if isinstance(e, ClusterRemovalAsked):
         return replace(s, cluster_removed=True)
+    if isinstance(e, ClusterPauseDecided):
+        return replace(s, cluster_pause=e.reason).with_task(TaskMove.PROGRESS, e.reason, at)
     if isinstance(e, ClusterCreated):
         # Made after the run ended (its removal may have found nothing yet): removed again.
         s = replace(s, cluster_made=True, cluster_removed=False,
@@ -332,6 +348,7 @@ class Step(str, Enum):
     CANCEL_COMMAND = "CANCEL_COMMAND"
     RELEASE_LANE = "RELEASE_LANE"
     DELETE_SECRET = "DELETE_SECRET"
+    PAUSE_CLUSTER = "PAUSE_CLUSTER"
     REMOVE_CLUSTER = "REMOVE_CLUSTER"
 
 
@@ -342,6 +359,11 @@ def creates_cluster(spec: RunSpec) -> bool:
     """A run whose cluster is made for it by its own step (runs submitted before that
     design had theirs made at submission: spec.cluster_spec None)."""
     return spec.dedicated and spec.cluster_spec is not None
+
+
+def pauses_cluster(spec: RunSpec) -> bool:
+    """pauseClusterWhenFinished, on a cluster the run did not have made for it."""
+    return spec.pause_cluster_when_finished and not spec.dedicated
 
 
 def next_step(s: JobRun) -> Step | None:
@@ -357,6 +379,8 @@ def next_step(s: JobRun) -> Step | None:
         return Step.RELEASE_LANE
     if s.spec.source.credentials and not s.secret_deleted:
         return Step.DELETE_SECRET
+    if pauses_cluster(s.spec) and not s.cluster_pause:
+        return Step.PAUSE_CLUSTER
     if s.spec.dedicated and not s.cluster_removed:
         return Step.REMOVE_CLUSTER
     return None

@@ -148,6 +148,23 @@ def _retries(config: dict) -> dict:
             "retry_on_timeout": bool(on_timeout)}
 
 
+PAUSE_KEY = "pauseClusterWhenFinished"
+PAUSE_KEYS = (PAUSE_KEY, "pause_cluster_when_finished")   # the SDK's model names it so
+
+
+def pause_when_finished(config: dict, where: str = "jobConfig") -> bool | None:
+    """`pauseClusterWhenFinished` of a job config (the SDK's `pause_cluster_when_finished`
+    accepted too): pause the cluster once the run ended and nothing else uses it. None when
+    not given."""
+    for key in PAUSE_KEYS:
+        value = config.get(key)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise invalid(f"{where}.{PAUSE_KEY}", "true or false")
+            return value
+    return None
+
+
 def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> RunSpec:
     """A POST /v1/jobs body (a template's config already merged in: jobs/templates.py).
     Raises 400 naming the field."""
@@ -174,6 +191,7 @@ def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> R
     return RunSpec(name=name, cluster_uuid=cluster, source=_source(config, allow_local_git),
                    exec_file=exec_file, args=_args(config), env=_env(config),
                    timeout_seconds=timeout or 0, submitter=submitter, template_uuid=template,
+                   pause_cluster_when_finished=bool(pause_when_finished(config)),
                    **_retries(config))
 
 
@@ -232,5 +250,7 @@ def render(r: JobRun) -> dict:
                    "envVars": dict(s.env), "timeout": s.timeout_seconds or None,
                    "retryStrategy": {"numRetries": s.retries,
                                      "delayBetweenRetries": s.retry_delay_seconds // 60,
-                                     "retryOnTimeout": s.retry_on_timeout}},
+                                     "retryOnTimeout": s.retry_on_timeout},
+                   PAUSE_KEY: s.pause_cluster_when_finished},
+        "clusterPause": r.cluster_pause or None,
     }

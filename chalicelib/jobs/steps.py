@@ -7,7 +7,7 @@ from ..cloud.sessions import customer_client
 from ..clusters import commands as clusters
 from ..clusters.machine import ClusterSpec, ClusterStatus, total_core_count
 from ..engine.steps import Wait, runner
-from ..kernel import config
+from ..kernel import config, holds
 from ..kernel.errors import DomainError
 from ..kernel.state import load
 from ..linking.links import link_for
@@ -88,6 +88,34 @@ def _delete_secret(s: JobRun, now: float) -> list:
     return [j.SecretDeleted(now)]
 
 
+def _pause_cluster(s: JobRun, now: float) -> list:
+    """pauseClusterWhenFinished: the run ended and has let its lane go; the cluster is paused
+    if nothing else uses it: no other run of it queued or running, no notebook attached. A run
+    submitted meanwhile resumes it (_start_run)."""
+    cluster = clusters.get(s.workspace_uuid, s.spec.cluster_uuid)
+    if cluster is None or cluster.status != ClusterStatus.RUNNING:
+        status = cluster.status.value if cluster else "gone"
+        return [j.ClusterPauseDecided(False, f"Cluster not paused: it is {status}", now)]
+    name = cluster.spec.name
+    others = [r for r in commands.live_on(s.workspace_uuid, cluster.uuid) if r.uuid != s.uuid]
+    if others:
+        return [j.ClusterPauseDecided(False, f"Cluster {name} not paused: {len(others)} other "
+                                             f"job run(s) queued or running on it", now)]
+    attached = holds.held(holds.CLUSTER, s.workspace_uuid, cluster.uuid)
+    if attached:
+        said = "; ".join(f"{what} {', '.join(names)}" for what, names in attached.items())
+        return [j.ClusterPauseDecided(False, f"Cluster {name} not paused: {said} attached",
+                                      now)]
+    try:
+        clusters.pause(s.workspace_uuid, cluster.uuid,
+                       f"job run {s.spec.name} (pauseClusterWhenFinished), which ended "
+                       f"{s.status.value}")
+    except DomainError as e:
+        return [j.ClusterPauseDecided(False, f"Cluster {name} not paused: {e.message}", now)]
+    return [j.ClusterPauseDecided(True, f"Cluster {name} paused: nothing else uses it "
+                                        f"(pauseClusterWhenFinished)", now)]
+
+
 def _create_cluster(s: JobRun, now: float) -> list:
     """The cluster made for this run, under the uuid made from the run's: a step that crashed
     after creating it finds it made when tried again, so a run never has two."""
@@ -161,5 +189,6 @@ run = runner({
     Step.CANCEL_COMMAND: _cancel_command,
     Step.RELEASE_LANE: _release_lane,
     Step.DELETE_SECRET: _delete_secret,
+    Step.PAUSE_CLUSTER: _pause_cluster,
     Step.REMOVE_CLUSTER: _remove_cluster,
 }, failed=j.run_failed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.clusters import commands as clusters
 from chalicelib.jobs import machine as j
 from local.moto_ext import ssm_commands
-from tests.jobs.test_job_runs import NEVER_IDLE, _submit, _workspace, cluster  # noqa: F401
+from tests.jobs.test_job_runs import _submit, _workspace, cluster  # noqa: F401
 
 
 def _drive(platform, rounds: int, step_seconds: float = 15) -> None:

@@ -2,6 +2,8 @@
 head node of the run's cluster, returning the events that say what happened (or Wait)."""
 from __future__ import annotations
 
+import logging
+
 from ..cloud import ssm
 from ..cloud.sessions import customer_client
 from ..clusters import commands as clusters
@@ -11,11 +13,14 @@ from ..kernel import config, holds
 from ..kernel.errors import DomainError
 from ..kernel.state import load
 from ..linking.links import link_for
+from ..store import aggregates, queue
+from ..store.queue import Work
 from ..workspaces import commands as workspaces
 from . import commands, lanes, scripts, secrets
 from . import machine as j
 from .machine import JobRun, Step
 
+log = logging.getLogger("corral.jobs")
 POLL_SECONDS = 5            # how often a running command is looked at (and activity said)
 CLUSTER_POLL_SECONDS = 30   # how often a run waiting for its cluster looks again
 
@@ -80,7 +85,23 @@ def _take_lane(s: JobRun, cluster_name: str, now: float):
 
 def _release_lane(s: JobRun, now: float) -> list:
     lanes.release(s.spec.cluster_uuid, s.uuid)
+    _wake_next(s)
     return [j.LaneReleased(now)]
+
+
+def _wake_next(s: JobRun) -> None:
+    """The next run in line goes on at once (its pending step queued at its version) rather
+    than at its next look, CLUSTER_POLL_SECONDS later, which stays the safety net."""
+    waiting = [r for r in commands.live_on(s.workspace_uuid, s.spec.cluster_uuid)
+               if r.uuid != s.uuid and r.status == j.S.PENDING]
+    if not waiting:
+        return
+    try:
+        row = aggregates.get(j.KIND, s.workspace_uuid, waiting[0].uuid)
+        if row is not None:
+            queue.send([Work(j.KIND, s.workspace_uuid, row.uuid, row.version)])
+    except Exception:  # noqa: BLE001 - a lost wake-up only costs that run its next look
+        log.exception("could not wake job run %s", waiting[0].uuid)
 
 
 def _delete_secret(s: JobRun, now: float) -> list:

@@ -2,6 +2,8 @@
 Clusters made for a run: tests/jobs/test_job_dedicated.py."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from chalicelib.clusters import commands as clusters
 from chalicelib.jobs import machine as j
 from local.moto_ext import ssm_commands
@@ -65,3 +67,17 @@ def test_a_run_on_a_paused_cluster_resumes_it(platform, cluster):  # noqa: F811
     assert state.status.value == "RUNNING"
     assert any(t.details and t.details[0] == "Resume requested by job run job"
                for t in state.tasks), [t.details[:1] for t in state.tasks]
+
+
+def test_the_next_run_in_line_starts_as_soon_as_the_lane_is_free(platform, cluster):  # noqa: F811
+    """Woken when the run before it lets the cluster go, not at its next look (30 s on)."""
+    cluster_uuid, shared = cluster
+    (shared / "quick.py").write_text("print('quick')\n")
+    first = _submit(platform, cluster_uuid, _workspace("/shared"), "quick.py").json_body
+    second = _submit(platform, cluster_uuid, _workspace("/shared"), "quick.py").json_body
+    _drive(platform, 8, step_seconds=5)
+    done = [_run(platform, r["uuid"]) for r in (first, second)]
+    assert [r["status"] for r in done] == ["SUCCEEDED", "SUCCEEDED"], done
+    ended = datetime.fromisoformat(done[0]["finishedAt"].replace("Z", "+00:00"))
+    began = datetime.fromisoformat(done[1]["startedAt"].replace("Z", "+00:00"))
+    assert 0 <= (began - ended).total_seconds() < 5, (done[0]["finishedAt"], done[1]["startedAt"])

@@ -127,7 +127,7 @@ def test_a_cron_firing_and_the_clusters_creation_both_cut_short_make_one_cluster
         "config": {"type": "PYTHON", "sourceLocation": "main.py",
                    "source": _workspace("/shared")}}).json_body
     cron_job = platform.request("POST", "/v1/cron-jobs", {
-        "name": "hourly", "schedule": "0 * * * *", "timezone": "Etc/GMT",
+        "name": "yearly", "schedule": "0 6 1 1 *", "timezone": "Etc/GMT",
         "jobTemplateUUID": template["uuid"], "maxConcurrentRuns": 1}).json_body
     fired = _crash_once_after(monkeypatch, jobs, "submit")
     created = _crash_once_after(monkeypatch, clusters, "create")

@@ -11,10 +11,12 @@ from chalicelib import bootstrap
 from chalicelib.api_keys import routes as api_key_routes
 from chalicelib.clusters import pages as cluster_pages
 from chalicelib.clusters import routes as cluster_routes
+from chalicelib.cron_jobs import pages as cron_job_pages
 from chalicelib.cron_jobs import routes as cron_job_routes
 from chalicelib.identity import pages as identity_pages
 from chalicelib.identity import routes as identity_routes
 from chalicelib.jobs import pages as job_pages
+from chalicelib.job_templates import pages as job_template_pages
 from chalicelib.job_templates import routes as job_template_routes
 from chalicelib.jobs import routes as job_routes
 from chalicelib.linking import pages as linking_pages
@@ -37,7 +39,8 @@ for module in (identity_routes, workspace_routes, cluster_routes, task_routes, s
                cloud_config_routes, api_key_routes, identity_pages, linking_pages, cluster_pages,
                workspace_pages, org_network_routes, org_network_pages, job_routes,
                job_pages, notebook_routes, notebook_pages, job_template_routes,
-               cron_job_routes, usage_routes, subscription_routes):
+               job_template_pages, cron_job_routes, cron_job_pages, usage_routes,
+               subscription_routes):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)

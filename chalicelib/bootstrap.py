@@ -22,6 +22,7 @@ from .jobs import templates as job_templates
 from .identity import customers
 from .identity.organizations import get_organization
 from .kernel import admission, holds
+from .kernel.listing import ListQuery
 from .linking import health as link_health
 from .notebooks import commands as notebook_commands
 from .notebooks import machine as notebook_machine
@@ -94,9 +95,25 @@ def _live_clusters_in_region(org_uuid: str, region: str) -> list[str]:
             for name in cluster_commands.live_names(org_uuid, ws.uuid)]
 
 
+# The notebooks that keep a cluster in use: being made or READY (a FAILED one has no node, a
+# TERMINATING one is going); they are among the live ones (not TERMINATED: the live index).
+_NB = notebook_machine.NotebookStatus
+_ATTACHED = frozenset(s.value for s in (_NB.NEW, _NB.INPROGRESS, _NB.READY))
+_NOTEBOOKS_LIVE = frozenset(s.value for s in _NB if s != _NB.TERMINATED)
+
+
+def _notebooks_on_cluster(workspace_uuid: str, cluster_uuid: str) -> list[str]:
+    """What is attached to a cluster (a job run asks before it pauses it): the notebooks of
+    the workspace's live ones that name it."""
+    q = ListQuery(size=1000, statuses=_ATTACHED, live_statuses=_NOTEBOOKS_LIVE,
+                  keep=lambda n: n.spec.cluster_uuid == cluster_uuid)
+    return [n.spec.name for n in notebook_commands.list_page(workspace_uuid, q)[0]]
+
+
 def _machine(machine: ModuleType, state_class: type, run: Callable,
              failed=None, not_before=None) -> registry.Machine:
-    extra = {name: getattr(machine, name) for name in ("retrying", "live", "accepts", "container", "metered")
+    extra = {name: getattr(machine, name)
+             for name in ("retrying", "live", "accepts", "container", "groups", "metered")
              if hasattr(machine, name)}
     if hasattr(machine, "CONTAINER_KIND"):
         extra["container_kind"] = machine.CONTAINER_KIND
@@ -144,6 +161,7 @@ def wire() -> None:
     holds.register(holds.ORGANIZATION, "clusters", cluster_commands.live_names_in_organization)
     holds.register(holds.WORKSPACE, "clusters", cluster_commands.live_names)
     holds.register(holds.WORKSPACE, "notebooks", notebook_commands.live_names)
+    holds.register(holds.CLUSTER, "notebook(s)", _notebooks_on_cluster)
     job_templates.register(template_runs.complete)   # POST /v1/jobs with jobTemplateUUID
     onboarding.register("link", _linked)
     sections.register("/settings", usage_summary.TEMPLATE, usage_summary.settings_section)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Callable
 
 import boto3
 
@@ -64,12 +65,18 @@ class Pump:
                               "time": "", "region": config.get().region, "resources": [],
                               "detail-type": "Scheduled Event", "detail": {}}, None)
 
-    def run_forever(self, stop: threading.Event, tick_seconds: float) -> None:
-        """Deliver messages as they come and tick every `tick_seconds`, until `stop` is set."""
+    def run_forever(self, stop: threading.Event, tick_seconds: float,
+                    clock_offset: Callable[[], float] | None = None) -> None:
+        """Deliver messages as they come and tick every `tick_seconds` (real seconds), until
+        `stop` is set. `clock_offset` (local/clock.py): when it moves (the platform's clock
+        was moved forward), tick at once, so what came due in the jump is found now."""
         next_tick = time.monotonic()
+        offset = clock_offset() if clock_offset else 0.0
         while not stop.is_set():
             try:
-                if time.monotonic() >= next_tick:
+                moved = clock_offset() if clock_offset else 0.0
+                if time.monotonic() >= next_tick or moved != offset:
+                    offset = moved
                     self.tick()
                     next_tick = time.monotonic() + tick_seconds
                 self.drain(wait_seconds=1)

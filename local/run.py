@@ -37,6 +37,8 @@ from pathlib import Path
 from chalice.config import Config
 from chalice.local import create_local_server
 
+from chalicelib.kernel import clock
+
 from .accounts import (
     DEMO_CUSTOMER_ACCOUNT_ID,
     NEW_CUSTOMER_ACCOUNT_ID,
@@ -44,6 +46,8 @@ from .accounts import (
     bootstrap_account,
 )
 from . import request_per_thread
+from .clock import ClockError, ClockFile, LocalClock
+from .clock import iso as clock_iso
 from .emulator import Emulator
 
 log = logging.getLogger("corral.run")
@@ -146,6 +150,14 @@ def main() -> int:
     target = state_dir / "local.json"
     # The local nodes' working directories and each file system's /shared live there too.
     os.environ.setdefault("CORRAL_LOCAL_STATE", str(state_dir))
+    # The platform's clock: the wall clock plus the offset `python -m local.clock` moves.
+    try:
+        ClockFile(state_dir).read()
+    except ClockError as e:
+        print(f"local.run: {e}", file=sys.stderr)
+        return 2
+    platform_clock = LocalClock(state_dir)
+    clock.set_clock(platform_clock)
 
     signals = _StopSignals()
     signals.install()
@@ -197,7 +209,8 @@ def main() -> int:
         pump = Pump()
         threads = [threading.Thread(target=server.server.serve_forever, name="http",
                                     daemon=True),
-                   threading.Thread(target=pump.run_forever, args=(stop, tick_seconds),
+                   threading.Thread(target=pump.run_forever,
+                                    args=(stop, tick_seconds, platform_clock.offset),
                                     name="pump", daemon=True)]
         with _signals_blocked():
             for t in threads:
@@ -232,6 +245,9 @@ def main() -> int:
         up = True
         print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, "
               f"tick every {tick_seconds:g}s)")
+        print(f"Platform clock: {clock_iso(platform_clock())} ({platform_clock.offset():g} s "
+              f"ahead of the wall clock); move it forward with `.venv/bin/python -m "
+              f"local.clock advance 3600` (or `set <ISO time>`, `show`)")
         print(f"Client settings written to {target}:")
         print(json.dumps(info, indent=2))
         print(f"Sign up as a new AWS Marketplace customer (account {NEW_CUSTOMER_ACCOUNT_ID}): "

@@ -2,12 +2,15 @@
 state, then commits through the engine, which appends and enqueues the step that follows.
 Clusters live in their workspace's scope.
 
-Public surface for other concepts (jobs start job-dedicated clusters through
-`create_for_job`; notebooks and jobs report activity through `record_activity`): create,
-create_for_job, get, remove, resume, record_activity, live_names."""
+Public surface for other concepts (jobs plan a job-dedicated cluster at submission with
+`plan_for_job` and create it in the run's step with `create_for_job`, under
+`job_cluster_uuid`; notebooks and jobs report activity through `record_activity`): create,
+plan_for_job, planned, create_for_job, job_cluster_uuid, get, remove, pause, resume,
+record_activity, live_names."""
 from __future__ import annotations
 
 import re
+import uuid as uuidlib
 from dataclasses import replace
 
 from ..api.http import ApiError
@@ -26,14 +29,15 @@ from . import reconcile
 from .machine import KIND, Cluster, ClusterSpec
 
 
-def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
+def create(ws: Workspace, spec: ClusterSpec, cluster_uuid: str | None = None) -> Cluster:
     """Request a cluster in a READY workspace. The creation is written only if the workspace
-    is still READY then (its removal may have begun since it was read). Refused while the
-    organization may not start new work (kernel.admission: its subscription ended)."""
+    is still READY then (its removal may have begun since it was read). `cluster_uuid`: the
+    uuid to give it (a job run's own cluster, create_for_job), else a new one. Refused while
+    the organization may not start new work (kernel.admission: its subscription ended)."""
     admission.require(ws.organization_uuid, "clusters")
     _require_ready(ws)
     _watch_region(ws.organization_uuid, spec.region)
-    cluster_uuid, task_uuid = new_uuid(), new_uuid()
+    cluster_uuid, task_uuid = cluster_uuid or new_uuid(), new_uuid()
     events = c.decide_create(cluster_uuid, ws.uuid, ws.organization_uuid, spec, task_uuid,
                              clock.now(), network=ws.network)
     try:
@@ -44,18 +48,51 @@ def create(ws: Workspace, spec: ClusterSpec) -> Cluster:
         raise DomainError(f"Workspace {ws.name} no longer accepts clusters.") from None
 
 
-def create_for_job(ws: Workspace, config: dict, job_name: str) -> Cluster:
-    """A cluster made for one job run (the SDK's `clusterConfig`: the create keys), removed
-    when the run ends: never idle-stopped meanwhile. A bad key is a 400 naming
-    `clusterConfig.<key>`."""
-    from . import shapes   # the HTTP app's: the worker and the tick never load it
+# A job run's own cluster has a uuid made from the run's: whoever creates it for the run (the
+# run's step, again after a crash) creates that one cluster or finds it made.
+JOB_CLUSTER_NAMESPACE = uuidlib.UUID("7d1f3c2a-5b4e-4f6a-9c8d-2e1b0a9f8c7d")
+
+
+def job_cluster_uuid(run_uuid: str) -> str:
+    return str(uuidlib.uuid5(JOB_CLUSTER_NAMESPACE, run_uuid))
+
+
+def plan_for_job(ws: Workspace, config: dict, job_name: str) -> ClusterSpec:
+    """The cluster a job run would have made for it (the SDK's `clusterConfig`: the create
+    keys), checked now and not created: a bad key is a 400 naming `clusterConfig.<key>`, a
+    workspace that is not READY a 409. It is never idle-stopped (removed after its run)."""
+    from . import shapes   # the HTTP app's (and the cron FIRE step's); the tick never loads it
+    _require_ready(ws)
     body = {"name": _job_cluster_name(job_name), **config, "autoStop": 0, "autoPause": 0}
     try:
         spec = shapes.parse_create(ws, body)
     except ApiError as e:
         raise ApiError(e.status, e.error, f"clusterConfig.{e.message}",
                        f"clusterConfig.{e.field}" if e.field else "clusterConfig") from None
-    return create(ws, replace(spec, is_job_dedicated=True))
+    return replace(spec, is_job_dedicated=True)
+
+
+def planned(ws: Workspace, spec: ClusterSpec, cluster_uuid: str) -> Cluster:
+    """What the cluster `create_for_job` makes will be (nothing written): for the checks a
+    submission makes against its cluster (an S3 bucket's region, where a git token goes)."""
+    events = c.decide_create(cluster_uuid, ws.uuid, ws.organization_uuid, spec, "",
+                             clock.now(), network=ws.network)
+    return c.evolve(None, events[0])
+
+
+def create_for_job(ws: Workspace, spec: ClusterSpec, cluster_uuid: str) -> Cluster:
+    """The job run's own cluster (`plan_for_job`, `job_cluster_uuid`): created once, found
+    made by every later call (a retry after a crash, a racing step)."""
+    found = get(ws.uuid, cluster_uuid)
+    if found is not None:
+        return found
+    try:
+        return create(ws, spec, cluster_uuid)
+    except DomainError:
+        found = get(ws.uuid, cluster_uuid)    # made meanwhile: the row's write lost the race
+        if found is None:
+            raise
+        return found
 
 
 def _job_cluster_name(job_name: str) -> str:

@@ -12,7 +12,7 @@ from ..job_templates import commands as templates
 from ..job_templates import runs as template_runs
 from ..jobs import commands as jobs
 from ..jobs.machine import ENDED, JobRun, JobStatus
-from ..jobs.shapes import parse_submit
+from ..jobs.shapes import PAUSE_KEY, parse_submit
 from ..kernel import clock, config
 from ..kernel.errors import DomainError
 from ..kernel.ids import new_uuid
@@ -46,6 +46,8 @@ def _run_body(spec: CronSpec, name: str) -> dict:
     body = {"jobTemplateUUID": spec.template_uuid, "name": name}
     if spec.cluster_uuid:
         body["clusterUUID"] = spec.cluster_uuid
+    if spec.pause_cluster_when_finished is not None:
+        body["jobConfig"] = {PAUSE_KEY: spec.pause_cluster_when_finished}
     return body
 
 

@@ -62,6 +62,7 @@ class CronSpec:
     template_uuid: str
     cluster_uuid: str = ""      # "": the template's clusterConfig
     max_concurrent_runs: int = 1
+    pause_cluster_when_finished: bool | None = None   # for its runs (None: the template's)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Cron jobs on the wire, as the official SDK sends and reads them (BODOSDK.md §3, §4 CJ):
 `lastRunDate`/`nextRunDate` are dates (YYYY-MM-DD, in the cron job's zone) or null, never
 datetimes; `list()` reads the snake_case duplicates `max_concurrent_runs`, `job_template_id`,
-`cluster_id`; `jobRuns` items carry no `config` (the SDK's model would refuse a wrapped
-source there). Unknown keys (`jobConfig` junk included) are ignored, never refused."""
+`cluster_id`; `jobRuns` items are jobs' run summaries (jobs/shapes.py: no `config`). Unknown keys (`jobConfig` junk included) are ignored, never refused."""
 from __future__ import annotations
 
 import uuid as uuidlib
@@ -10,6 +9,7 @@ import uuid as uuidlib
 from ..api import validate as v
 from ..api.http import invalid, page_params
 from ..jobs.machine import JobRun
+from ..jobs.shapes import PAUSE_KEY, pause_when_finished, render_summary
 from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from . import schedule
@@ -56,11 +56,14 @@ def parse_create(body: dict) -> CronSpec:
         schedule.next_after(schedule.Schedule(expression, timezone), 0)
     except schedule.BadSchedule as e:
         raise invalid("schedule", str(e)) from None
+    job_config = body.get("jobConfig")     # otherwise the SDK's junk: read for the one key
+    pause = pause_when_finished(job_config) if isinstance(job_config, dict) else None
     return CronSpec(name=name, description=description, schedule=expression,
                     timezone=timezone, template_uuid=_uuid(body, "jobTemplateUUID", True),
                     cluster_uuid=_uuid(body, "clusterUUID", False),
                     max_concurrent_runs=v.integer(body, "maxConcurrentRuns", default=1, low=1,
-                                                  high=MAX_CONCURRENT_RUNS))
+                                                  high=MAX_CONCURRENT_RUNS),
+                    pause_cluster_when_finished=pause)
 
 
 def parse_active(body: dict) -> bool:
@@ -92,16 +95,6 @@ def _entry(e: Entry, timezone: str) -> dict:
     return out
 
 
-def _run(r: JobRun, scheduled_for: float | None) -> dict:
-    s = r.spec
-    return {"uuid": r.uuid, "name": s.name, "type": "BATCH", "status": r.status.value,
-            "reason": r.reason, "submittedAt": iso(r.submitted_at),
-            "finishedAt": iso(r.finished_at), "clusterUUID": s.cluster_uuid,
-            "jobTemplateUUID": s.template_uuid or None, "cronJobUUID": s.cron_job_uuid or None,
-            "submitter": s.submitter, "numRetriesUsed": 0, "tag": [],
-            "scheduledFor": iso(scheduled_for)}
-
-
 def render(c: CronJob, runs: list[JobRun] = ()) -> dict:
     s = c.spec
     scheduled = {e.run_uuid: e.scheduled_for for e in c.history if e.run_uuid}
@@ -119,7 +112,9 @@ def render(c: CronJob, runs: list[JobRun] = ()) -> dict:
         "nextRunAtLocal": schedule.local_time(c.next_at, s.timezone),
         "createdAt": iso(c.created_at), "updatedAt": iso(c.updated_at),
         "workspaceUUID": c.workspace_uuid,
+        PAUSE_KEY: s.pause_cluster_when_finished,
         "counts": {"started": c.started, "skipped": c.skipped, "missed": c.missed},
-        "jobRuns": [_run(r, scheduled.get(r.uuid)) for r in runs],
+        "jobRuns": [{**render_summary(r), "scheduledFor": iso(scheduled.get(r.uuid))}
+                    for r in runs],
         "history": [_entry(e, s.timezone) for e in reversed(c.history)],
     }

@@ -50,6 +50,8 @@ class Machine:
     # (a cluster that ran), else None: the store lists it in the service index, for
     # metering, from the append that made it so.
     metered: Callable[[Any], str | None] | None = None
+    # (state) -> the groups a new row is filed under in its scope (store.aggregates.group_rows)
+    groups: Callable[[Any], tuple[str, ...]] | None = None
     # (state) -> the time before which its pending step would find nothing new (the first
     # look at a booting fleet), or None: the step is then queued to run at that time
     not_before: Callable[[Any], float | None] = field(default=_at_once)
@@ -69,7 +71,8 @@ class Machine:
             accepting=self.accepts(state) if self.accepts else None,
             container=self.container(state) if self.container else None,
             metered=self.metered(state) if self.metered else None,
-            children=tuple(k for k, m in _machines.items() if m.container_kind == self.kind))
+            children=tuple(k for k, m in _machines.items() if m.container_kind == self.kind),
+            groups=self.groups(state) if self.groups else ())
 
 
 _machines: dict[str, Machine] = {}

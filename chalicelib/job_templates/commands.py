@@ -3,6 +3,8 @@ engine in the workspace's scope (another workspace's template is simply not foun
 from __future__ import annotations
 
 from ..engine import driver as engine
+from ..jobs import commands as jobs
+from ..jobs.machine import JobRun
 from ..kernel import clock
 from ..kernel.ids import new_uuid
 from ..kernel.listing import ListQuery
@@ -13,6 +15,12 @@ from . import machine as m
 from .machine import KIND, JobTemplate, TemplateSpec
 
 BUSY = "The job template is changing too fast right now; try again."
+SHOWN_RUNS = 20       # jobRuns: a template's latest runs
+
+
+def recent_runs(workspace_uuid: str, template_uuid: str) -> list[JobRun]:
+    """Its latest SHOWN_RUNS runs, in the order they were submitted (one Query)."""
+    return jobs.from_template(workspace_uuid, template_uuid, SHOWN_RUNS)
 
 
 def create(ws: Workspace, spec: TemplateSpec, created_by: str) -> JobTemplate:

@@ -13,6 +13,9 @@ from . import commands, shapes
 bp = Blueprint(__name__)
 
 
+def _render(t) -> dict:
+    return shapes.render(t, commands.recent_runs(t.workspace_uuid, t.uuid))
+
 
 @bp.route("/v1/job-templates", methods=["POST"])
 @json_view
@@ -29,7 +32,7 @@ def list_templates():
     ws = caller(bp.current_request).require_workspace()
     q = shapes.parse_list(query(bp.current_request))
     found, total = commands.list_page(ws, q)
-    return paged([shapes.render(t) for t in found], total, q.number, q.size)
+    return paged([_render(t) for t in found], total, q.number, q.size)
 
 
 @bp.route("/v1/job-templates/{template_uuid}", methods=["GET"])
@@ -38,7 +41,7 @@ def get_template(template_uuid):
     found = commands.get(caller(bp.current_request).require_workspace(), template_uuid)
     if found is None:
         raise not_found("job template", template_uuid)
-    return shapes.render(found)
+    return _render(found)
 
 
 @bp.route("/v1/job-templates/{template_uuid}", methods=["PATCH"])
@@ -51,7 +54,7 @@ def update_template(template_uuid):
                             lambda old: shapes.parse_update(raw, old, local_git))
     if found is None:
         raise not_found("job template", template_uuid)
-    return shapes.render(found)
+    return _render(found)
 
 
 @bp.route("/v1/job-templates/{template_uuid}", methods=["DELETE"])
@@ -61,4 +64,4 @@ def delete_template(template_uuid):
     found = commands.delete(who.require_workspace(), template_uuid, actor(who))
     if found is None:
         raise not_found("job template", template_uuid)
-    return shapes.render(found)
+    return _render(found)

@@ -8,7 +8,8 @@ import uuid as uuidlib
 
 from ..api import validate as v
 from ..api.http import ApiError, invalid, page_params
-from ..jobs.shapes import parse_submit
+from ..jobs.machine import JobRun
+from ..jobs.shapes import PAUSE_KEY, parse_submit, pause_when_finished, render_summary
 from ..kernel.listing import ListQuery
 from ..kernel.times import iso
 from .machine import JobTemplate, TemplateSpec, TemplateStatus
@@ -54,6 +55,9 @@ def _config(raw, allow_local_git: bool, name: str) -> dict:
     if not isinstance(raw, dict):
         raise invalid("config", "is required: the job's type, source, sourceLocation, ...")
     config = {k: raw[k] for k in CONFIG_KEYS if raw.get(k) is not None}
+    pause = pause_when_finished(raw, "config")
+    if pause is not None:
+        config[PAUSE_KEY] = pause
     config.setdefault("type", "PYTHON")
     config["source"] = _source(raw.get("source"))
     try:   # what a run of it would be refused for, refused now
@@ -129,13 +133,15 @@ def render_config(config: dict) -> dict:
             "sourceLocation": config.get("sourceLocation"), "args": config.get("args"),
             "envVars": config.get("envVars") or {}, "timeout": config.get("timeout"),
             "retryStrategy": config.get("retryStrategy"),
-            "storeResult": bool(config.get("storeResult", False))}
+            "storeResult": bool(config.get("storeResult", False)),
+            PAUSE_KEY: bool(config.get(PAUSE_KEY, False))}
 
 
-def render(t: JobTemplate) -> dict:
+def render(t: JobTemplate, runs: list[JobRun] = ()) -> dict:
+    """`runs`: its latest runs (commands.recent_runs), as `jobRuns`."""
     s = t.spec
     return {"uuid": t.uuid, "name": s.name, "description": s.description,
             "config": render_config(s.config), "clusterConfig": s.cluster_config,
-            "jobRuns": [], "createdBy": t.created_by, "createdAt": iso(t.created_at),
+            "jobRuns": [render_summary(r) for r in runs], "createdBy": t.created_by, "createdAt": iso(t.created_at),
             "updatedAt": iso(t.updated_at), "workspaceUUID": t.workspace_uuid,
             "status": t.status.value}

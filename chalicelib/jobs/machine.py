@@ -74,6 +74,12 @@ class RunSpec:
     retry_on_timeout: bool = False     # and whether a timeout is retried too
     template_uuid: str = ""            # the job template it was run from, if any
     cron_job_uuid: str = ""            # the cron job that started it, if any
+    # The cluster made for it (dedicated): its checked spec (clusters' ClusterSpec), created
+    # by the run's CREATE_CLUSTER step under a uuid made from the run's.
+    cluster_spec: dict | None = None
+    # Pause the cluster once the run ended, if nothing else uses it (no other run queued or
+    # running, no notebook attached). Not for a cluster made for the run (it is removed).
+    pause_cluster_when_finished: bool = False
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -150,6 +156,22 @@ class SecretDeleted:
 
 
 @event
+class ClusterCreated:
+    """The cluster made for the run exists (created, or found made by an earlier try)."""
+    cluster_uuid: str
+    at: float
+
+
+@event
+class ClusterPauseDecided:
+    """Whether the run, having ended, paused its cluster (pauseClusterWhenFinished), and why
+    or why not."""
+    paused: bool
+    reason: str
+    at: float
+
+
+@event
 class ClusterRemovalAsked:
     """The run's own cluster (clusterConfig) was asked to go, the run having ended."""
     at: float
@@ -190,7 +212,9 @@ class JobRun(CarriesTasks):
     attempt: int = 1
     attempts: tuple = ()               # the earlier attempts: {attempt, status, reason, ...}
     retry_at: float | None = None      # the next attempt starts then
+    cluster_made: bool = False         # its own cluster (dedicated) was created
     cluster_removed: bool = False      # its own cluster was asked to go
+    cluster_pause: str = ""            # pauseClusterWhenFinished: what was done, and why
     secret_deleted: bool = False       # its git token (if it had one) deleted
     tasks: tuple[Task, ...] = ()
 
@@ -206,15 +230,24 @@ TRANSITIONS: dict[tuple[JobStatus | None, type], JobStatus] = {
     (S.CANCELLING, CommandCancelled): S.CANCELLED,
     (S.CANCELLING, RunEnded): S.CANCELLING,   # ended on its own meanwhile: its status wins
     (S.PENDING, LaneTaken): S.PENDING,
+    (S.PENDING, ClusterCreated): S.PENDING,
     (S.PENDING, AttemptFailed): S.PENDING,    # failed before its command ran (the lane, SSM)
     (S.RUNNING, AttemptFailed): S.PENDING,
     **{(s, LaneReleased): s for s in ENDED},
     **{(s, ClusterRemovalAsked): s for s in ENDED},
+    **{(s, ClusterPauseDecided): s for s in ENDED},
     **{(s, SecretDeleted): s for s in ENDED},
+    # A creation of its cluster still under way when the run ended: a fact all the same, and
+    # the cluster goes (REMOVE_CLUSTER again).
+    **{(s, ClusterCreated): s for s in ENDED},
 }
 
 
 def allows(state: JobRun | None, e: Any) -> bool:
+    """The table; and a cluster is created for a run once (a repeated creation, a retry
+    that found it made, commits nothing)."""
+    if isinstance(e, ClusterCreated) and state is not None and state.cluster_made:
+        return False
     return table.allowed(TRANSITIONS, state, e)
 
 
@@ -222,10 +255,12 @@ def evolve(state: JobRun | None, e: Any) -> JobRun:
     status = table.target(TRANSITIONS, state, e)
     if isinstance(e, RunSubmitted):
         task = Task(e.task_uuid, RUN_JOB, e.run_uuid, created_at=e.at, updated_at=e.at)
+        spec = load(RunSpec, e.spec)
         return JobRun(uuid=e.run_uuid, workspace_uuid=e.workspace_uuid,
-                      organization_uuid=e.organization_uuid, spec=load(RunSpec, e.spec),
+                      organization_uuid=e.organization_uuid, spec=spec,
                       status=status, created_at=e.at, updated_at=e.at, in_state_since=e.at,
-                      submitted_at=e.at, tasks=(task,))
+                      submitted_at=e.at, tasks=(task,),
+                      reason=CREATING_CLUSTER if creates_cluster(spec) else "in queue")
     assert state is not None
     if isinstance(e, RunEnded):
         status = S(e.status)
@@ -254,6 +289,14 @@ def _apply(s: JobRun, e: Any) -> JobRun:
         return replace(s, secret_deleted=True)
     if isinstance(e, ClusterRemovalAsked):
         return replace(s, cluster_removed=True)
+    if isinstance(e, ClusterPauseDecided):
+        return replace(s, cluster_pause=e.reason).with_task(TaskMove.PROGRESS, e.reason, at)
+    if isinstance(e, ClusterCreated):
+        # Made after the run ended (its removal may have found nothing yet): removed again.
+        s = replace(s, cluster_made=True, cluster_removed=False,
+                    reason="waiting for its cluster" if s.status == S.PENDING else s.reason)
+        return s.with_task(TaskMove.PROGRESS, f"Cluster {e.cluster_uuid} created for this "
+                                              f"run (removed when it ends)", at)
     if isinstance(e, RunWaiting):
         return replace(s, reason=e.reason).with_task(TaskMove.PROGRESS, f"Waiting: {e.reason}", at)
     if isinstance(e, RunStarted):
@@ -299,16 +342,34 @@ def decide_cancel(s: JobRun, by: str, at: float) -> list:
 # ---- what is pending -----------------------------------------------------------------------
 
 class Step(str, Enum):
+    CREATE_CLUSTER = "CREATE_CLUSTER"
     START_RUN = "START_RUN"
     AWAIT_RUN = "AWAIT_RUN"
     CANCEL_COMMAND = "CANCEL_COMMAND"
     RELEASE_LANE = "RELEASE_LANE"
     DELETE_SECRET = "DELETE_SECRET"
+    PAUSE_CLUSTER = "PAUSE_CLUSTER"
     REMOVE_CLUSTER = "REMOVE_CLUSTER"
+
+
+CREATING_CLUSTER = "creating its cluster"
+
+
+def creates_cluster(spec: RunSpec) -> bool:
+    """A run whose cluster is made for it by its own step (runs submitted before that
+    design had theirs made at submission: spec.cluster_spec None)."""
+    return spec.dedicated and spec.cluster_spec is not None
+
+
+def pauses_cluster(spec: RunSpec) -> bool:
+    """pauseClusterWhenFinished, on a cluster the run did not have made for it."""
+    return spec.pause_cluster_when_finished and not spec.dedicated
 
 
 def next_step(s: JobRun) -> Step | None:
     if s.status == S.PENDING:
+        if creates_cluster(s.spec) and not s.cluster_made:
+            return Step.CREATE_CLUSTER
         return Step.START_RUN
     if s.status == S.RUNNING:
         return Step.AWAIT_RUN
@@ -318,6 +379,8 @@ def next_step(s: JobRun) -> Step | None:
         return Step.RELEASE_LANE
     if s.spec.source.credentials and not s.secret_deleted:
         return Step.DELETE_SECRET
+    if pauses_cluster(s.spec) and not s.cluster_pause:
+        return Step.PAUSE_CLUSTER
     if s.spec.dedicated and not s.cluster_removed:
         return Step.REMOVE_CLUSTER
     return None
@@ -367,6 +430,15 @@ def run_failed(s: JobRun, reason: str, at: float) -> list:
 
 def live(s: JobRun) -> bool:
     return s.status not in ENDED
+
+
+def template_group(template_uuid: str) -> str:
+    return f"template#{template_uuid}"
+
+
+def groups(s: JobRun) -> tuple[str, ...]:
+    """A run from a template is filed under it (its latest runs read with one Query)."""
+    return (template_group(s.spec.template_uuid),) if s.spec.template_uuid else ()
 
 
 def settled(s: JobRun) -> bool:

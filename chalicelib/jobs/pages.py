@@ -2,10 +2,15 @@
 CREATE JOB form (name, a cluster or NEW for one made for the job, the command, the path of the
 code, Show advanced: reference, other environment variables, timeout, retries), DETAILS per
 run (its task), SHOW LOGS and Cancel. Everything goes through the same shapes and commands as
-POST /v1/jobs, so the page accepts nothing the API would refuse."""
+POST /v1/jobs, so the page accepts nothing the API would refuse.
+
+The concepts above jobs (job templates, cron jobs) add their sections to the page and their
+buttons' notices with `add_section` when their own page module is imported; their buttons
+post to their own routes, which show the page again with `page` on a refusal."""
 from __future__ import annotations
 
 import shlex
+from typing import Callable
 
 from chalice import Blueprint
 
@@ -17,6 +22,7 @@ from ..identity.page_access import signed_in_page
 from ..kernel import config
 from ..kernel.errors import DomainError
 from ..kernel.listing import ListQuery
+from ..workspaces.machine import Workspace
 from ..web import pages
 from ..web.pages import SIGNED_IN_FORM, PageError, checked_form, redirect, render
 from ..workspaces import commands as workspaces
@@ -32,23 +38,53 @@ _CLUSTERS = ListQuery(size=1000, statuses=frozenset(s.value for s in (
     s.value for s in ClusterStatus if s != ClusterStatus.TERMINATED))
 
 
-def _page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
+# (workspace, the clusters a job can be given) -> (a template, its `section` context)
+Section = Callable[[Workspace, list], tuple[str, dict]]
+_sections: dict[Section, int] = {}
+# What the page says after a button (?done=...): jobs' own, and the sections'.
+_notices = {"submit": "job submitted", "cancel": "cancel requested"}
+
+
+def add_section(section: Section, order: int, notices: dict[str, str]) -> None:
+    """Show `section` on the page below the runs, sections by `order` (whichever concept's
+    page module was imported first), once however often it is added."""
+    _sections[section] = order
+    _notices.update(notices)
+
+
+def page(request, user, org, ws_uuid: str | None, status: int = 200, **extra):
+    """The Jobs page of the workspace asked for (or the first), with `extra` (error, notice,
+    the form's values)."""
     ws, live = workspaces.pick(org.uuid, ws_uuid)
     runs = commands.list_page(ws.uuid, _RUNS)[0] if ws else []
     usable = clusters.list_page(ws.uuid, _CLUSTERS)[0] if ws else []
     return render(request, "jobs.html", status=status, user=user, org=org, workspace=ws,
                   workspaces=live, clusters=usable,
                   runs=[(r, shapes.render(r), render_task(r.task)) for r in runs],
+                  sections=[s(ws, usable) for s in sorted(_sections, key=_sections.get)]
+                  if ws else [],
                   values=extra.pop("values", {}), **extra)
+
+
+def button(org, data: dict, what: str, action: str, actions) -> Workspace:
+    """A section's button (its form `data`, checked for CSRF): the workspace it was shown in,
+    after refusing an action the section does not offer."""
+    if action not in actions:
+        raise PageError(404, "No such action", f"A {what} cannot be asked to {action!r}.",
+                        ("/jobs", "Back to Jobs"))
+    ws, _ = workspaces.pick(org.uuid, data.get("workspace"))
+    if ws is None or ws.uuid != data.get("workspace"):
+        raise PageError(404, "No such workspace", f"The workspace of that {what} is gone.",
+                        ("/jobs", "Back to Jobs"))
+    return ws
 
 
 @bp.route("/jobs", methods=["GET"])
 @signed_in_page(bp)
 def jobs_page(user, org):
     params = bp.current_request.query_params or {}
-    notice = "job submitted" if params.get("done") == "submit" else (
-        "cancel requested" if params.get("done") == "cancel" else None)
-    return _page(bp.current_request, user, org, params.get("workspace"), notice=notice)
+    return page(bp.current_request, user, org, params.get("workspace"),
+                notice=_notices.get(params.get("done") or ""))
 
 
 def _source(path: str, reference: str, username: str, password: str) -> dict:
@@ -117,13 +153,13 @@ def create_job(user, org):
         spec = shapes.parse_submit(body, f"user {user.email}", config.get().local_git)
         run = commands.submit(ws, spec, body.get("clusterConfig"), shapes.git_secret(body))
     except ApiError as e:
-        return _page(request, user, org, ws.uuid, status=e.status, error=e.message,
+        return page(request, user, org, ws.uuid, status=e.status, error=e.message,
                      values=_kept(data))
     except DomainError as e:
-        return _page(request, user, org, ws.uuid, status=409, error=e.message,
+        return page(request, user, org, ws.uuid, status=409, error=e.message,
                      values=_kept(data))
     if run is None:
-        return _page(request, user, org, ws.uuid, status=404, values=_kept(data),
+        return page(request, user, org, ws.uuid, status=404, values=_kept(data),
                      error="That cluster is not in this workspace.")
     return redirect(f"/jobs?workspace={ws.uuid}&done=submit#run-{run.uuid}")
 
@@ -151,7 +187,7 @@ def cancel_job(user, org, run_uuid):
     try:
         commands.cancel(ws.uuid, run_uuid, f"user {user.email}")
     except DomainError as e:
-        return _page(request, user, org, ws.uuid, status=409, error=e.message)
+        return page(request, user, org, ws.uuid, status=409, error=e.message)
     return redirect(f"/jobs?workspace={ws.uuid}&done=cancel#run-{run_uuid}")
 
 

@@ -148,6 +148,23 @@ def _retries(config: dict) -> dict:
             "retry_on_timeout": bool(on_timeout)}
 
 
+PAUSE_KEY = "pauseClusterWhenFinished"
+PAUSE_KEYS = (PAUSE_KEY, "pause_cluster_when_finished")   # the SDK's model names it so
+
+
+def pause_when_finished(config: dict, where: str = "jobConfig") -> bool | None:
+    """`pauseClusterWhenFinished` of a job config (the SDK's `pause_cluster_when_finished`
+    accepted too): pause the cluster once the run ended and nothing else uses it. None when
+    not given."""
+    for key in PAUSE_KEYS:
+        value = config.get(key)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise invalid(f"{where}.{PAUSE_KEY}", "true or false")
+            return value
+    return None
+
+
 def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> RunSpec:
     """A POST /v1/jobs body (a template's config already merged in: jobs/templates.py).
     Raises 400 naming the field."""
@@ -174,6 +191,7 @@ def parse_submit(body: dict, submitter: str, allow_local_git: bool = False) -> R
     return RunSpec(name=name, cluster_uuid=cluster, source=_source(config, allow_local_git),
                    exec_file=exec_file, args=_args(config), env=_env(config),
                    timeout_seconds=timeout or 0, submitter=submitter, template_uuid=template,
+                   pause_cluster_when_finished=bool(pause_when_finished(config)),
                    **_retries(config))
 
 
@@ -201,6 +219,17 @@ def _source_reply(src: Source) -> dict:
     return {"type": src.type, "sourceDef": {"type": src.type, **definition}}
 
 
+def render_summary(r: JobRun) -> dict:
+    """A run as the `jobRuns` of a job template or a cron job (the SDK's JobRun model): no
+    `config`, which the SDK's model would refuse with a wrapped source in that place."""
+    s = r.spec
+    return {"uuid": r.uuid, "name": s.name, "type": "BATCH", "status": r.status.value,
+            "reason": r.reason, "submittedAt": iso(r.submitted_at),
+            "finishedAt": iso(r.finished_at), "clusterUUID": s.cluster_uuid,
+            "jobTemplateUUID": s.template_uuid or None, "cronJobUUID": s.cron_job_uuid or None,
+            "submitter": s.submitter, "numRetriesUsed": r.attempt - 1, "tag": []}
+
+
 def render(r: JobRun) -> dict:
     s = r.spec
     return {
@@ -221,5 +250,7 @@ def render(r: JobRun) -> dict:
                    "envVars": dict(s.env), "timeout": s.timeout_seconds or None,
                    "retryStrategy": {"numRetries": s.retries,
                                      "delayBetweenRetries": s.retry_delay_seconds // 60,
-                                     "retryOnTimeout": s.retry_on_timeout}},
+                                     "retryOnTimeout": s.retry_on_timeout},
+                   PAUSE_KEY: s.pause_cluster_when_finished},
+        "clusterPause": r.cluster_pause or None,
     }

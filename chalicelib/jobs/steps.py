@@ -2,17 +2,25 @@
 head node of the run's cluster, returning the events that say what happened (or Wait)."""
 from __future__ import annotations
 
+import logging
+
 from ..cloud import ssm
 from ..cloud.sessions import customer_client
 from ..clusters import commands as clusters
-from ..clusters.machine import ClusterStatus, total_core_count
+from ..clusters.machine import ClusterSpec, ClusterStatus, total_core_count
 from ..engine.steps import Wait, runner
-from ..linking.links import link_for
+from ..kernel import config, holds
 from ..kernel.errors import DomainError
+from ..kernel.state import load
+from ..linking.links import link_for
+from ..store import aggregates, queue
+from ..store.queue import Work
+from ..workspaces import commands as workspaces
 from . import commands, lanes, scripts, secrets
 from . import machine as j
 from .machine import JobRun, Step
 
+log = logging.getLogger("corral.jobs")
 POLL_SECONDS = 5            # how often a running command is looked at (and activity said)
 CLUSTER_POLL_SECONDS = 30   # how often a run waiting for its cluster looks again
 
@@ -77,7 +85,23 @@ def _take_lane(s: JobRun, cluster_name: str, now: float):
 
 def _release_lane(s: JobRun, now: float) -> list:
     lanes.release(s.spec.cluster_uuid, s.uuid)
+    _wake_next(s)
     return [j.LaneReleased(now)]
+
+
+def _wake_next(s: JobRun) -> None:
+    """The next run in line goes on at once (its pending step queued at its version) rather
+    than at its next look, CLUSTER_POLL_SECONDS later, which stays the safety net."""
+    waiting = [r for r in commands.live_on(s.workspace_uuid, s.spec.cluster_uuid)
+               if r.uuid != s.uuid and r.status == j.S.PENDING]
+    if not waiting:
+        return
+    try:
+        row = aggregates.get(j.KIND, s.workspace_uuid, waiting[0].uuid)
+        if row is not None:
+            queue.send([Work(j.KIND, s.workspace_uuid, row.uuid, row.version)])
+    except Exception:  # noqa: BLE001 - a lost wake-up only costs that run its next look
+        log.exception("could not wake job run %s", waiting[0].uuid)
 
 
 def _delete_secret(s: JobRun, now: float) -> list:
@@ -85,8 +109,58 @@ def _delete_secret(s: JobRun, now: float) -> list:
     return [j.SecretDeleted(now)]
 
 
-def _remove_cluster(s: JobRun, now: float) -> list:
-    """The cluster made for this run goes with it, whatever the outcome."""
+def _pause_cluster(s: JobRun, now: float) -> list:
+    """pauseClusterWhenFinished: the run ended and has let its lane go; the cluster is paused
+    if nothing else uses it: no other run of it queued or running, no notebook attached. A run
+    submitted meanwhile resumes it (_start_run)."""
+    cluster = clusters.get(s.workspace_uuid, s.spec.cluster_uuid)
+    if cluster is None or cluster.status != ClusterStatus.RUNNING:
+        status = cluster.status.value if cluster else "gone"
+        return [j.ClusterPauseDecided(False, f"Cluster not paused: it is {status}", now)]
+    name = cluster.spec.name
+    others = [r for r in commands.live_on(s.workspace_uuid, cluster.uuid) if r.uuid != s.uuid]
+    if others:
+        return [j.ClusterPauseDecided(False, f"Cluster {name} not paused: {len(others)} other "
+                                             f"job run(s) queued or running on it", now)]
+    attached = holds.held(holds.CLUSTER, s.workspace_uuid, cluster.uuid)
+    if attached:
+        said = "; ".join(f"{what} {', '.join(names)}" for what, names in attached.items())
+        return [j.ClusterPauseDecided(False, f"Cluster {name} not paused: {said} attached",
+                                      now)]
+    try:
+        clusters.pause(s.workspace_uuid, cluster.uuid,
+                       f"job run {s.spec.name} (pauseClusterWhenFinished), which ended "
+                       f"{s.status.value}")
+    except DomainError as e:
+        return [j.ClusterPauseDecided(False, f"Cluster {name} not paused: {e.message}", now)]
+    return [j.ClusterPauseDecided(True, f"Cluster {name} paused: nothing else uses it "
+                                        f"(pauseClusterWhenFinished)", now)]
+
+
+def _create_cluster(s: JobRun, now: float) -> list:
+    """The cluster made for this run, under the uuid made from the run's: a step that crashed
+    after creating it finds it made when tried again, so a run never has two."""
+    ws = workspaces.get(s.organization_uuid, s.workspace_uuid)
+    if ws is None:
+        return [j.RunEnded(j.S.FAILED.value, None, "its workspace no longer exists", now)]
+    try:
+        clusters.create_for_job(ws, load(ClusterSpec, s.spec.cluster_spec), s.spec.cluster_uuid)
+    except DomainError as e:
+        return [j.RunEnded(j.S.FAILED.value, None,
+                           f"its cluster could not be created: {e.message}", now)]
+    return [j.ClusterCreated(s.spec.cluster_uuid, now)]
+
+
+def _remove_cluster(s: JobRun, now: float):
+    """The cluster made for this run goes with it, whatever the outcome. None found may be a
+    creation still under way (a step begun before the run ended, or one that crashed after
+    creating it): it is looked for until a step's lease has passed since the end; a creation
+    that commits later says so (ClusterCreated) and this step comes again."""
+    if clusters.get(s.workspace_uuid, s.spec.cluster_uuid) is None:
+        settled = (s.finished_at or s.updated_at) + config.get().step_lease_seconds
+        if now < settled:
+            return Wait(settled - now, "its cluster's creation may still be under way")
+        return [j.ClusterRemovalAsked(now)]
     try:
         clusters.remove(s.workspace_uuid, s.spec.cluster_uuid,
                         by=f"job run {s.spec.name}, which it was made for, ended {s.status.value}")
@@ -130,10 +204,12 @@ def _cancel_command(s: JobRun, now: float) -> list:
 
 
 run = runner({
+    Step.CREATE_CLUSTER: _create_cluster,
     Step.START_RUN: _start_run,
     Step.AWAIT_RUN: _await_run,
     Step.CANCEL_COMMAND: _cancel_command,
     Step.RELEASE_LANE: _release_lane,
     Step.DELETE_SECRET: _delete_secret,
+    Step.PAUSE_CLUSTER: _pause_cluster,
     Step.REMOVE_CLUSTER: _remove_cluster,
 }, failed=j.run_failed)

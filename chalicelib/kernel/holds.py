@@ -8,6 +8,8 @@ from typing import Callable
 
 ORGANIZATION = "organization"   # what lives in the organization's linked account
 WORKSPACE = "workspace"         # what lives in a workspace
+CLUSTER = "cluster"             # what is attached to a cluster (notebooks): its holders are
+                                # asked with (workspace uuid, cluster uuid)
 
 Holder = Callable[[str, str], list[str]]   # (organization uuid, container uuid) -> names
 

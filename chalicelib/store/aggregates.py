@@ -126,6 +126,21 @@ def get_many(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str],
     return found
 
 
+def group_key(kind: str, group: str, ordinal: int | None = None) -> str:
+    """The sort key of a row's item in a group (by its ordinal), or the group's prefix."""
+    prefix = f"group#{kind}#{group}#"
+    return prefix if ordinal is None else f"{prefix}{ordinal:012d}"
+
+
+def group_rows(kind: str, scope: str, group: str, limit: int) -> list[Row]:
+    """The latest `limit` rows filed under `group` (Placement.groups), in creation order: one
+    Query of the group's items, newest first and no more than `limit`, then one batched read."""
+    pk, _ = row_key(kind, scope, "")
+    items = StateItem.query(pk, StateItem.sk.startswith(group_key(kind, group)),
+                            scan_index_forward=False, limit=limit, consistent_read=True)
+    return rows_by_uuid(kind, scope, [i.body["uuid"] for i in items])
+
+
 @dataclass(frozen=True)
 class Placement:
     """What the store keeps of a row beside its state (the engine asks the row's machine).
@@ -134,7 +149,9 @@ class Placement:
     `accepting`: for a container's row (a workspace), whether new children may be created in
     it. `container`: for a new child (a cluster), the row (kind, scope, uuid) that must be
     accepting when it is created. `children`: for a container, the kinds of its children,
-    which live in the scope named by its uuid: it stops accepting only while none is alive."""
+    which live in the scope named by its uuid: it stops accepting only while none is alive.
+    `groups`: for a new row, the groups of its kind it is filed under in its scope (a job run
+    under its template): an item per group written with the row, read by `group_rows`."""
 
     status: str | None = None
     live: bool | None = None
@@ -144,6 +161,7 @@ class Placement:
     # The organization whose usage it is, once it has been in service: listed in the
     # service index (for metering) from then on. None: never in service.
     metered: str | None = None
+    groups: tuple[str, ...] = ()
 
 
 class ContainerClosed(Conflict):
@@ -235,6 +253,10 @@ def append(kind: str, scope: str, uuid: str, expected_version: int,
                                  live_key=live_key, ordinal=seq),
                        condition=StateItem.pk.does_not_exist())
                 _count(t, scope, kind, seqs[kind], seq, live_delta)
+                for group in place.groups:
+                    t.save(StateItem(pk, group_key(kind, group, seq), kind="group",
+                                     body={"uuid": uuid}),
+                           condition=StateItem.pk.does_not_exist())
             else:
                 t.update(StateItem(pk, sk), actions=[
                     StateItem.body.set(state), StateItem.version.set(version),

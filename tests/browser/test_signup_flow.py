@@ -3,7 +3,8 @@ against `python -m local.run`: the local AWS Marketplace sends the browser to th
 page, sign up, follow the activation link (printed by local.run, as `make run` shows it), sign
 in, create an API key (then used for the SDK's token exchange), link the customer account with
 "Create role for me" and watch the AMI share status turn ready; a cluster, and a notebook
-attached to it, opened in the browser."""
+attached to it, opened in the browser; a job, then a job template and a cron job on the Jobs
+page with their buttons."""
 from __future__ import annotations
 
 import json
@@ -161,6 +162,75 @@ def _notebook_on_the_cluster(driver) -> None:
     _await_notebook(driver, "TERMINATING") if "TERMINATING" in _notebook_statuses(driver) else None
 
 
+def _workspace_headers(api_url: str, client_id: str, secret: str) -> dict:
+    """A workspace key minted with the organization key (as sdk_after_signup.py does): its
+    bearer headers."""
+    def token(cid: str, key: str) -> str:
+        reply = requests.post(f"{api_url}/identity/resources/auth/v2/api-token", timeout=15,
+                              json={"clientId": cid, "secret": key})
+        reply.raise_for_status()
+        return reply.json()["access_token"]
+    org = {"Authorization": f"Bearer {token(client_id, secret)}"}
+    [ws] = requests.get(f"{api_url}/v1/workspaces", headers=org, timeout=15).json()["data"]
+    made = requests.post(f"{api_url}/v1/workspaces/{ws['uuid']}/api-tokens", headers=org,
+                         json={"name": "schedules"}, timeout=15)
+    made.raise_for_status()
+    return {"Authorization": f"Bearer {token(made.json()['clientId'], made.json()['secret'])}"}
+
+
+def _await_row(driver, selector: str, what: str, predicate) -> None:
+    """Reload the Jobs page until the element at `selector` satisfies `predicate`."""
+    from selenium.webdriver.common.by import By
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        found = driver.find_elements(By.CSS_SELECTOR, selector)
+        if predicate(found):
+            return
+        assert time.monotonic() < deadline, f"{what}:\n{driver.page_source[:4000]}"
+        time.sleep(1)
+        driver.get(driver.current_url.split("#")[0])
+
+
+def _templates_and_cron_jobs(driver, api_url: str, client_id: str, secret: str) -> None:
+    """A job template and a cron job made through the API (as the SDK makes them), then on the
+    Jobs page with their buttons: the template run now on the cluster picked in its row, its
+    latest run SUCCEEDED in the row; the cron job deactivated, reactivated, run now, deleted."""
+    h = _workspace_headers(api_url, client_id, secret)
+    clusters = requests.get(f"{api_url}/v2/clusters", headers=h, timeout=15).json()["data"]
+    cluster = next(c["uuid"] for c in clusters if c["status"] == "RUNNING")
+    tpl = requests.post(f"{api_url}/v1/job-templates", headers=h, timeout=15, json={
+        "name": "hello-template", "config": {
+            "type": "PYTHON", "sourceLocation": "main.py", "envVars": {"WHO": "template"},
+            "source": {"type": "WORKSPACE", "sourceDef": {"path": "/shared/app"}}}}).json()
+    cron = requests.post(f"{api_url}/v1/cron-jobs", headers=h, timeout=15, json={
+        "name": "yearly", "schedule": "0 6 1 1 *", "timezone": "Etc/GMT",
+        "jobTemplateUUID": tpl["uuid"], "clusterUUID": cluster}).json()
+    _by_id(driver, "nav-jobs").click()
+    _wait_for(driver, "the template's row", lambda d: _by_id(d, f"template-{tpl['uuid']}"))
+    row, cron_row = f"#template-{tpl['uuid']}", f"#cron-{cron['uuid']}"
+    assert "never run" in driver.find_element("css selector", row).text
+    assert driver.find_element("css selector", f"{cron_row} .cron-status").text == "ACTIVE"
+    assert driver.find_element("css selector", f"{cron_row} .next-run").text.endswith(
+        "-01-01T06:00:00+00:00")
+    driver.find_element("css selector", f"{row} button.run-now").click()
+    _wait_for(driver, "the run notice", lambda d: "template run submitted" in _text(d, "notice"))
+    _await_row(driver, f"{row} .run-status", "the template's run SUCCEEDED",
+               lambda found: found and found[0].text == "SUCCEEDED")
+    driver.find_element("css selector", f"{cron_row} button.deactivate").click()
+    _wait_for(driver, "the deactivation", lambda d: "cron job deactivated" in _text(d, "notice"))
+    assert driver.find_element("css selector", f"{cron_row} .cron-status").text == "INACTIVE"
+    driver.find_element("css selector", f"{cron_row} button.reactivate").click()
+    _wait_for(driver, "the reactivation", lambda d: "cron job reactivated" in _text(d, "notice"))
+    driver.find_element("css selector", f"{cron_row} button.run").click()
+    _wait_for(driver, "the run notice", lambda d: "cron job run started" in _text(d, "notice"))
+    _await_row(driver, f"{cron_row} .run-status", "the cron job's run SUCCEEDED",
+               lambda found: found and found[0].text == "SUCCEEDED")
+    assert driver.find_element("css selector", f"{cron_row} .cron-status").text == "ACTIVE"
+    driver.find_element("css selector", f"{cron_row} button.delete").click()
+    _wait_for(driver, "the deletion", lambda d: "cron job deleted" in _text(d, "notice"))
+    assert not driver.find_elements("css selector", cron_row)
+
+
 def test_signup_in_a_browser(tmp_path, monkeypatch):
     _need_browser()
     for var in ("NO_PROXY", "no_proxy"):
@@ -295,6 +365,7 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         driver.find_element("css selector", "a.show-logs").click()
         _wait_for(driver, "the logs", lambda d: "rank 0 ada" in _text(d, "stdout"))
         assert sorted(_text(driver, "stdout").split("\n")) == [f"rank {i} ada" for i in range(8)]
+        _templates_and_cron_jobs(driver, info["api_url"], client_id, secret)
         driver.get(cluster_page)
         _await_cluster(driver, "RUNNING")
         driver.find_element("css selector", "button.remove").click()

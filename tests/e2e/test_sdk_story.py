@@ -128,3 +128,42 @@ def test_a_notebook_opened_through_its_entry_point(local_run):
     removal = "\n".join(seen["removal"])
     assert f"Distribution {seen['distribution']} deleted" in removal, removal
     assert f"VPC origin {seen['vpc_origin']} deleted" in removal, removal
+
+
+def test_a_cron_jobs_runs_start_once_each_at_the_due_minutes_under_a_moved_clock(local_run):
+    """tests/e2e/cron_clock_story.py: the platform's clock moved by `python -m local.clock`
+    while `make run` runs; every 5 minutes, one run per scheduled time named by it, two times
+    in one late firing, half an hour "down": the recent times started, the older ones MISSED
+    once (cron_jobs/machine.py, catch_up)."""
+    seen = local_run.story(STORY.with_name("cron_clock_story.py"), STORY_TIMEOUT)
+    hour = _epoch(seen["hour"])
+    at = lambda minutes: _iso(hour + 60 * minutes)  # noqa: E731
+    assert seen["next_before"] == at(5)
+    assert [s["started"] for s in seen["steps"]] == [
+        [at(5)], [at(5), at(10), at(15)],
+        [at(5), at(10), at(15), at(35), at(40), at(45)]]
+    assert seen["history"] == [
+        {"outcome": "STARTED", "scheduledFor": at(m), "until": None, "count": None}
+        for m in (5, 10, 15)] + [
+        {"outcome": "MISSED", "scheduledFor": at(20), "until": at(30), "count": 3}] + [
+        {"outcome": "STARTED", "scheduledFor": at(m), "until": None, "count": None}
+        for m in (35, 40, 45)]
+    assert seen["counts"] == {"started": 6, "skipped": 0, "missed": 3}
+    assert seen["next_after"] == at(50)
+    names = [f"every-5 {at(m).replace('Z', '+00:00')}" for m in (5, 10, 15, 35, 40, 45)]
+    assert seen["expected_names"] == sorted(names)
+    assert seen["runs"] == sorted([n, "SUCCEEDED"] for n in names)
+    assert seen["sdk_job_runs"] == seen["sdk_listed_job_runs"] == sorted(names)
+    assert seen["template_job_runs"] == 6
+    assert seen["sdk_last_run_date"] == seen["hour"][:10]
+
+
+def _epoch(text: str) -> float:
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _iso(t: float) -> str:
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")

@@ -175,6 +175,7 @@ def test_template_runs_need_a_cluster_or_a_cluster_config_and_a_live_template(pl
     reply = platform.request("POST", "/v1/jobs", {**body,
                                                   "jobTemplateUUID": with_cluster_config["uuid"]})
     assert reply.status_code == 200, reply.body
+    platform.pump.drain()                  # the run's first step creates its cluster
     made = platform.cluster(reply.json_body["clusterUUID"])
     assert made["isJobDedicated"] is True and made["instanceType"] == "c5.2xlarge"
     for uuid, status in (("not-a-uuid", 400), ("6f1c2b8e-0000-4000-8000-000000000000", 404)):

@@ -120,3 +120,37 @@ def test_an_ended_run_releases_its_lane_then_deletes_its_token_then_its_cluster(
         s = j.evolve(s, event)
     assert order == [Step.RELEASE_LANE, Step.DELETE_SECRET, Step.REMOVE_CLUSTER]
     assert j.next_step(s) is None and s.status == S.FAILED and j.settled(s)
+
+
+def test_a_run_with_a_cluster_of_its_own_creates_it_first_and_once():
+    from dataclasses import replace
+    spec = replace(SPEC, dedicated=True, cluster_spec={"name": "job-r"})
+    s = j.evolve(None, j.decide_submit("r1", "w", "o", spec, "t1", 0)[0])
+    assert s.reason == "creating its cluster" and j.next_step(s) == Step.CREATE_CLUSTER
+    made = j.ClusterCreated("c", 1)
+    assert j.allows(s, made)
+    s = j.evolve(s, made)
+    assert s.cluster_made and j.next_step(s) == Step.START_RUN
+    assert "Cluster c created for this run" in s.task.details[-1]
+    assert not j.allows(s, j.ClusterCreated("c", 2))      # a repeated creation: nothing
+
+
+def test_a_cluster_created_after_its_run_ended_and_was_cleaned_up_is_removed_again():
+    from dataclasses import replace
+    spec = replace(SPEC, dedicated=True, cluster_spec={"name": "job-r"})
+    s = j.evolve(None, j.decide_submit("r1", "w", "o", spec, "t1", 0)[0])
+    s = j.evolve(s, j.CancelRequested("user u", 1))
+    assert s.status == S.CANCELLED and j.next_step(s) == Step.REMOVE_CLUSTER
+    s = j.evolve(s, j.ClusterRemovalAsked(2))
+    assert j.settled(s)
+    late = j.ClusterCreated("c", 3)                        # a step begun before the cancel
+    assert j.allows(s, late)
+    s = j.evolve(s, late)
+    assert s.status == S.CANCELLED and j.next_step(s) == Step.REMOVE_CLUSTER
+
+
+def test_runs_whose_cluster_was_made_at_submission_never_create_one():
+    from dataclasses import replace
+    s = j.evolve(None, j.decide_submit("r1", "w", "o", replace(SPEC, dedicated=True), "t1",
+                                       0)[0])
+    assert j.next_step(s) == Step.START_RUN and s.reason == "in queue"

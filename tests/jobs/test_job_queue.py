@@ -1,12 +1,13 @@
-"""One run at a time on a cluster, the others in line (a paused cluster resumed for them);
-job-dedicated clusters made for a run and removed after it, whatever the outcome."""
+"""One run at a time on a cluster, the others in line (a paused cluster resumed for them).
+Clusters made for a run: tests/jobs/test_job_dedicated.py."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from chalicelib.clusters import commands as clusters
 from chalicelib.jobs import machine as j
 from local.moto_ext import ssm_commands
-from tests.clusters.orphans import assert_no_orphans
-from tests.jobs.test_job_runs import NEVER_IDLE, _submit, _workspace, cluster  # noqa: F401
+from tests.jobs.test_job_runs import _submit, _workspace, cluster  # noqa: F401
 
 
 def _drive(platform, rounds: int, step_seconds: float = 15) -> None:
@@ -68,34 +69,15 @@ def test_a_run_on_a_paused_cluster_resumes_it(platform, cluster):  # noqa: F811
                for t in state.tasks), [t.details[:1] for t in state.tasks]
 
 
-def test_a_cluster_made_for_a_run_is_removed_after_it_whatever_the_outcome(platform):
-    for script in ("print('ok')\n", "raise SystemExit(4)\n"):
-        reply = platform.request("POST", "/v1/jobs", {
-            "name": "nightly etl", "clusterConfig": {
-                "instanceType": "c5.2xlarge", "workersQuantity": 1, "autoPause": 60,
-                "_deprecated_fields": {}},
-            "jobConfig": {"type": "PYTHON", "source": _workspace("/shared"),
-                          "sourceLocation": "main.py"}})
-        assert reply.status_code == 200, reply.body
-        run = reply.json_body
-        made = platform.cluster(run["clusterUUID"])
-        assert made["isJobDedicated"] is True and made["name"] == "job-nightly-etl"
-        assert made["autoPause"] == 0 and made["autoStop"] == 0
-        _drive(platform, 3)   # the cluster comes up; the script goes on its /shared
-        shared = platform.shared_folder(clusters.get(
-            platform.demo.workspace.uuid, run["clusterUUID"]).network["file_system_id"])
-        (shared / "main.py").write_text(script)
-        platform.settle()
-        assert _run(platform, run["uuid"])["status"] in ("SUCCEEDED", "FAILED")
-        assert platform.cluster(run["clusterUUID"])["status"] == "TERMINATED"
-    assert_no_orphans(platform)
-
-
-def test_a_bad_cluster_config_names_its_field_and_makes_nothing(platform):
-    reply = platform.request("POST", "/v1/jobs", {
-        "clusterConfig": {"workersQuantity": 1},
-        "jobConfig": {"source": _workspace("/shared"), "sourceLocation": "main.py"}})
-    assert reply.status_code == 400
-    assert reply.json_body["field"] == "clusterConfig.instanceType"
-    assert platform.request("GET", "/v2/clusters").json_body["metadata"]["total_items"] == 0
-    assert platform.request("GET", "/v1/jobs").json_body["metadata"]["total_items"] == 0
+def test_the_next_run_in_line_starts_as_soon_as_the_lane_is_free(platform, cluster):  # noqa: F811
+    """Woken when the run before it lets the cluster go, not at its next look (30 s on)."""
+    cluster_uuid, shared = cluster
+    (shared / "quick.py").write_text("print('quick')\n")
+    first = _submit(platform, cluster_uuid, _workspace("/shared"), "quick.py").json_body
+    second = _submit(platform, cluster_uuid, _workspace("/shared"), "quick.py").json_body
+    _drive(platform, 8, step_seconds=5)
+    done = [_run(platform, r["uuid"]) for r in (first, second)]
+    assert [r["status"] for r in done] == ["SUCCEEDED", "SUCCEEDED"], done
+    ended = datetime.fromisoformat(done[0]["finishedAt"].replace("Z", "+00:00"))
+    began = datetime.fromisoformat(done[1]["startedAt"].replace("Z", "+00:00"))
+    assert 0 <= (began - ended).total_seconds() < 5, (done[0]["finishedAt"], done[1]["startedAt"])

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -27,47 +25,11 @@ from pathlib import Path
 
 import requests
 from bodosdk import BodoWorkspaceClient
+from story_kit import Clock, iso, log
 
-ROOT = Path(__file__).resolve().parents[2]
-PLATFORM_PYTHON = ROOT / ".venv" / "bin" / "python"
 NAME, EVERY = "every-5", 300
 WAIT = 120         # real seconds for a firing, or for its runs to end (they take turns)
 SCRIPT = "import os\nif os.environ['PMI_RANK'] == '0':\n    print('tick')\n"
-
-
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
-
-
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace(
-        "+00:00", "Z")
-
-
-class Clock:
-    """The platform's clock, through the documented command."""
-
-    def __init__(self, state_dir: str):
-        self.state_dir = state_dir
-
-    def _run(self, *args: str) -> str:
-        python = PLATFORM_PYTHON if PLATFORM_PYTHON.exists() else Path(sys.executable)
-        done = subprocess.run([str(python), "-m", "local.clock", "--state-dir", self.state_dir,
-                               *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
-        if done.returncode:
-            raise RuntimeError(f"local.clock {' '.join(args)}: {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    def now(self) -> float:
-        shown = re.match(r"platform time (\S+) ", self._run("show")).group(1)
-        return datetime.fromisoformat(shown.replace("Z", "+00:00")).timestamp()
-
-    def set(self, t: float) -> None:
-        log(self._run("set", iso(t)))
-
-    def advance(self, seconds: int) -> float:
-        log(self._run("advance", str(seconds)))
-        return time.monotonic()
 
 
 class Api:

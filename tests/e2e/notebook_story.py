@@ -16,7 +16,6 @@ on stdout is one JSON object with what it saw."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from datetime import datetime
@@ -24,6 +23,7 @@ from datetime import datetime
 import boto3
 import requests
 from bodosdk import BodoWorkspaceClient
+from story_kit import sign_in
 
 WAIT = 90           # seconds for any one wait (the test bounds the whole story)
 AUTO_PAUSE_MINUTES = 1
@@ -46,19 +46,6 @@ def until(what: str, read, done, timeout: float = WAIT, every: float = 0.5):
 
 def epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-def sign_in(api: str, person: dict) -> requests.Session:
-    """A browser's session: the sign-in form (with its CSRF token), then the session cookie."""
-    browser = requests.Session()
-    form = browser.get(f"{api}/signin", timeout=10).text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    reply = browser.post(f"{api}/signin", data={"email": person["email"],
-                                                "password": person["password"],
-                                                "csrf_token": csrf},
-                         allow_redirects=False, timeout=10)
-    assert reply.status_code in (302, 303), (reply.status_code, reply.text[:500])
-    return browser
 
 
 def main(path: str) -> int:

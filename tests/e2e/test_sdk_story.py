@@ -167,3 +167,19 @@ def _iso(t: float) -> str:
     from datetime import datetime, timezone
     return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds").replace(
         "+00:00", "Z")
+
+
+def test_usage_of_a_three_minute_cluster_reported_once_the_hour_closes(local_run):
+    """tests/e2e/usage_story.py: a cluster runs three minutes of platform time; GET /v1/usage
+    and the Settings page show its minutes; the hour closed early (the platform's clock moved
+    on) is swept and reported, and the local AWS Marketplace shows the hour's record."""
+    seen = local_run.story(STORY.with_name("usage_story.py"), STORY_TIMEOUT)
+    [running] = seen["running"]["data"]
+    assert running["name"] == "three-minutes" and 3 <= running["instanceMinutes"] <= 4, seen
+    [by_type] = seen["removed"]["data"]
+    minutes = by_type["instanceMinutes"]
+    assert by_type["instanceType"] == "c5.2xlarge" and minutes >= running["instanceMinutes"]
+    assert seen["page"] == [minutes, f"{by_type['dollars']:.2f}"], seen
+    [record] = seen["marketplace"]
+    assert record["dimension"] == "c5_2xlarge_minutes" and record["quantity"] == minutes
+    assert record["timestamp"] == seen["hour"], seen

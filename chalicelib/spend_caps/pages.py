@@ -18,12 +18,18 @@ BACK = ("/settings#spend-caps", "Back to Settings")
 
 
 def _hours(text: str) -> float:
+    """The form's text as a cap (thousands separators allowed), or the page saying why not."""
     try:
-        return check_hours(float(text.strip().replace(",", "")))
-    except ValueError as e:
-        reason = str(e) if text.strip() else "must be a number of instance-hours"
-        raise PageError(400, "Spend cap not saved", f"Instance-hours: {reason}. "
-                        f"{text[:20]!r} was given.", BACK) from None
+        number = float(text.strip().replace(",", ""))
+    except ValueError:
+        reason = "must be a number of instance-hours, like 100 or 12.5"
+    else:
+        try:
+            return check_hours(number)
+        except ValueError as e:
+            reason = str(e)
+    raise PageError(400, "Spend cap not saved", f"Instance-hours: {reason}. "
+                    f"{text[:20]!r} was given.", BACK)
 
 
 @bp.route("/settings/spend-caps", methods=["POST"], content_types=SIGNED_IN_FORM)

@@ -39,3 +39,17 @@ def tasks_of(platform, uuid: str) -> list[dict]:
     reply = platform.request("GET", f"/v1/tasks?resourceUUID={uuid}")
     assert reply.status_code == 200, reply.body
     return reply.json_body["data"]
+
+
+def until(platform, cluster_uuid: str, status: str, rounds: int = 40) -> dict:
+    """Move the platform on (15 s a round, ticking) until the cluster is `status`. Not
+    platform.settle(): the region's reconciler is due hourly, so near an hour's end nothing
+    settles within its horizon."""
+    for _ in range(rounds):
+        platform.pump.drain()
+        found = platform.cluster(cluster_uuid)
+        if found["status"] == status:
+            return found
+        platform.clock.advance(15)
+        tick()
+    raise AssertionError(f"cluster {cluster_uuid} never {status}: {platform.cluster(cluster_uuid)}")

@@ -66,23 +66,20 @@ def run(now: float) -> Enforced:
 
 
 def enforce(s: Standing) -> tuple[int, int]:
-    """Pause the workspace's RUNNING clusters and remove its READY notebooks: (how many
-    clusters, how many notebooks) were asked by this call."""
+    """Pause the workspace's RUNNING clusters and remove its READY notebooks (what is charged):
+    (how many clusters, how many notebooks) were asked by this call."""
     assert s.cap is not None
     reason = f"because {reached(s.cap)}"
-    paused = removed = 0
-    for c in clusters.live(s.workspace_uuid):
-        if c.status != ClusterStatus.RUNNING:
-            continue
-        try:
-            paused += clusters.pause(s.workspace_uuid, c.uuid, reason=reason) is not None
-        except DomainError:
-            pass    # no longer RUNNING (paused by a racing pass, removed): nothing to ask
-    for nb in notebooks.live(s.workspace_uuid):
-        if nb.status != NotebookStatus.READY:
-            continue
-        try:
-            removed += notebooks.remove(s.workspace_uuid, nb.uuid, reason=reason) is not None
-        except DomainError:
-            pass    # being removed already
-    return paused, removed
+    asked = []
+    for live, charged, stop in ((clusters.live, ClusterStatus.RUNNING, clusters.pause),
+                                (notebooks.live, NotebookStatus.READY, notebooks.remove)):
+        count = 0
+        for found in live(s.workspace_uuid):
+            if found.status != charged:
+                continue
+            try:
+                count += stop(s.workspace_uuid, found.uuid, reason=reason) is not None
+            except DomainError:
+                pass    # no longer charged (paused or removed by a racing pass): nothing to ask
+        asked.append(count)
+    return asked[0], asked[1]

@@ -15,7 +15,11 @@ def job(platform, run_uuid: str) -> dict:
     return platform.request("GET", f"/v1/jobs/{run_uuid}").json_body
 
 
-def test_a_job_running_on_a_cluster_the_cap_pauses_fails_with_its_command(platform):
+def sleeping_run(platform, **config) -> tuple[str, str, dict]:
+    """A cap of 1 instance-hour, a cluster of 2 nodes RUNNING from 10:00 (the cap is reached
+    at 10:30) and a run of a script that sleeps (named for this test alone, so that its
+    process can be looked for), looked at without waiting for its process (AWS's way):
+    (cluster uuid, script, run)."""
     move_to(platform, day_at("10:00:00"))
     set_cap(platform, 1)
     cluster_uuid = running_cluster(platform, workersQuantity=2, **NEVER_IDLE)
@@ -24,8 +28,13 @@ def test_a_job_running_on_a_cluster_the_cap_pauses_fails_with_its_command(platfo
     ssm_commands.configure(platform.state_dir, read_grace=0.2)
     script = f"sleep-{uuidlib.uuid4().hex}.py"
     (shared / script).write_text("import time\nprint('started', flush=True)\ntime.sleep(300)\n")
-    run = _submit(platform, cluster_uuid, _workspace("/shared"), script).json_body
+    run = _submit(platform, cluster_uuid, _workspace("/shared"), script, **config).json_body
     platform.pump.drain()
+    return cluster_uuid, script, run
+
+
+def test_a_job_running_on_a_cluster_the_cap_pauses_fails_with_its_command(platform):
+    cluster_uuid, script, run = sleeping_run(platform)
     assert job(platform, run["uuid"])["status"] == "RUNNING" and _running(script)
 
     move_to(platform, day_at("10:29:00"))
@@ -45,17 +54,8 @@ def test_a_job_running_on_a_cluster_the_cap_pauses_fails_with_its_command(platfo
 
 
 def test_a_retry_waits_for_the_cluster_saying_the_cap_refuses_its_resume(platform):
-    move_to(platform, day_at("10:00:00"))
-    set_cap(platform, 1)
-    cluster_uuid = running_cluster(platform, workersQuantity=2, **NEVER_IDLE)
-    state = clusters.get(platform.demo.workspace.uuid, cluster_uuid)
-    shared = platform.shared_folder(state.network["file_system_id"])
-    ssm_commands.configure(platform.state_dir, read_grace=0.2)
-    script = f"sleep-{uuidlib.uuid4().hex}.py"
-    (shared / script).write_text("import time\ntime.sleep(300)\n")
-    run = _submit(platform, cluster_uuid, _workspace("/shared"), script, retryStrategy={
-        "numRetries": 1, "delayBetweenRetries": 1, "retryOnTimeout": False}).json_body
-    platform.pump.drain()
+    cluster_uuid, _, run = sleeping_run(platform, retryStrategy={
+        "numRetries": 1, "delayBetweenRetries": 1, "retryOnTimeout": False})
     move_to(platform, day_at("10:29:00"))
     minute_ticks(platform, 2)
     until(platform, cluster_uuid, "PAUSED")

@@ -26,6 +26,8 @@ from chalicelib.notebooks import pages as notebook_pages
 from chalicelib.notebooks import routes as notebook_routes
 from chalicelib.org_network import pages as org_network_pages
 from chalicelib.org_network import routes as org_network_routes
+from chalicelib.spend_caps import pages as spend_cap_pages
+from chalicelib.spend_caps import routes as spend_cap_routes
 from chalicelib.subscriptions import routes as subscription_routes
 from chalicelib.tasks import routes as task_routes
 from chalicelib.usage import routes as usage_routes
@@ -40,7 +42,7 @@ for module in (identity_routes, workspace_routes, cluster_routes, task_routes, s
                workspace_pages, org_network_routes, org_network_pages, job_routes,
                job_pages, notebook_routes, notebook_pages, job_template_routes,
                job_template_pages, cron_job_routes, cron_job_pages, usage_routes,
-               subscription_routes):
+               subscription_routes, spend_cap_routes, spend_cap_pages):
     app.register_blueprint(module.bp)
 app.register_blueprint(worker.blueprint)
 app.register_blueprint(tick.blueprint)

@@ -28,11 +28,12 @@ from .notebooks import commands as notebook_commands
 from .notebooks import machine as notebook_machine
 from .notebooks import schedule as notebook_schedule
 from .org_network import machine as org_network_machine
+from .spend_caps import commands as spend_cap_commands
 from .store import models
 from .subscriptions import commands as subscription_commands
 from .subscriptions import machine as subscription_machine
 from .usage import summary as usage_summary
-from .web import onboarding, sections
+from .web import banners, onboarding, sections
 from .workspaces import catalog
 from .workspaces import commands as workspace_commands
 from .workspaces import machine as workspace_machine
@@ -172,6 +173,12 @@ def wire() -> None:
     # is refused once it failed or ended.
     customers.on_registered("subscription", subscription_commands.start)
     admission.register("subscription", subscription_commands.refusal)
+    # A workspace's monthly spend cap: a warning on the organization's pages from 80%, new
+    # work refused past it (the tick pauses what runs: spend_caps/enforcement.py).
+    admission.register("spend cap", spend_cap_commands.refusal)
+    banners.register("spend cap", spend_cap_commands.banners)
+    sections.register("/settings", spend_cap_commands.TEMPLATE,
+                      spend_cap_commands.settings_section)
     region = org_network_machine.REGION_CONTAINER
     holds.register(region, "clusters", _live_clusters_in_region)
     holds.register(region, "workspaces", workspace_commands.live_names_in_region)

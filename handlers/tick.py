@@ -1,6 +1,7 @@
 """The minute tick (EventBridge schedule): the level-triggered safety net. It re-drives every
 aggregate whose pending step is overdue, so a lost message or a crash between two steps only
-delays work; it never strands a cluster.
+delays work; it never strands a cluster. It also meters (usage/metering.py) and pauses the
+running clusters of workspaces past their monthly spend cap (spend_caps/enforcement.py).
 
 The reconciler (clusters/reconcile.py: what no live cluster owns in each organization's
 account and region) rides on the same re-drive: its passes are due in the engine's due index,
@@ -15,6 +16,7 @@ from chalice import Blueprint, Rate
 from chalicelib import bootstrap
 from chalicelib.engine import driver as engine
 from chalicelib.kernel import clock
+from chalicelib.spend_caps import enforcement as spend_caps
 from chalicelib.usage import metering
 
 blueprint = Blueprint(__name__)
@@ -31,6 +33,10 @@ def tick() -> int:
         metering.run(now)
     except Exception:  # noqa: BLE001 - the next tick does it again; re-driving must go on
         log.exception("metering failed; the next tick tries again")
+    try:
+        spend_caps.run(now)     # workspaces past their monthly cap: running clusters paused
+    except Exception:  # noqa: BLE001 - as above
+        log.exception("spend caps failed; the next tick tries again")
     return count
 
 

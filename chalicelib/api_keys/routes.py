@@ -11,8 +11,7 @@ from chalice import Blueprint, Response
 from ..api.http import ApiError, body, invalid, json_view, not_found, page, query
 from ..api.validate import NAME_HINT, is_name, string
 from ..api.validate import name as read_name
-from ..identity import users
-from ..identity.caller import Caller, caller
+from ..identity.caller import Caller, caller, organization_admin
 from ..identity.page_access import signed_in_page
 from ..kernel.errors import DomainError
 from ..kernel.times import iso
@@ -28,13 +27,7 @@ bp = Blueprint(__name__)
 
 def _admin(request) -> Caller:
     """Organization-level access by an admin: a signed-in admin or an organization key."""
-    c = caller(request)
-    c.require_organization()
-    if c.user_uuid:
-        user = users.get_user(c.user_uuid)
-        if user is None or user.role != users.ADMIN:
-            raise ApiError(403, "Forbidden", "only an organization admin can manage API keys")
-    return c
+    return organization_admin(request, "manage API keys")
 
 
 @bp.route("/v1/api-keys", methods=["POST"])

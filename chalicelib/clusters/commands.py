@@ -33,8 +33,9 @@ def create(ws: Workspace, spec: ClusterSpec, cluster_uuid: str | None = None) ->
     """Request a cluster in a READY workspace. The creation is written only if the workspace
     is still READY then (its removal may have begun since it was read). `cluster_uuid`: the
     uuid to give it (a job run's own cluster, create_for_job), else a new one. Refused while
-    the organization may not start new work (kernel.admission: its subscription ended)."""
-    admission.require(ws.organization_uuid, "clusters")
+    no new work may start in the workspace (kernel.admission: the organization's subscription
+    ended, or the workspace's spend cap is reached)."""
+    admission.require(ws.organization_uuid, ws.uuid, "clusters")
     _require_ready(ws)
     _watch_region(ws.organization_uuid, spec.region)
     cluster_uuid, task_uuid = cluster_uuid or new_uuid(), new_uuid()
@@ -168,12 +169,24 @@ def live(workspace_uuid: str) -> list[Cluster]:
     return [load(Cluster, r.state) for r in aggregates.rows(KIND, workspace_uuid, live_only=True)]
 
 
-def pause(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+def pause(workspace_uuid: str, cluster_uuid: str, by: str = "",
+          reason: str = "") -> Cluster | None:
+    """Request a pause; `by` says who asked, or `reason` why ("Pause <reason>" in the task)."""
     return _command(workspace_uuid, cluster_uuid,
-                    lambda s, task, now: c.decide_pause(s, task, by, now))
+                    lambda s, task, now: c.decide_pause(s, task, by, now, reason=reason))
+
+
+def _admit(workspace_uuid: str, cluster_uuid: str, doing: str) -> None:
+    """Starting a cluster again is new work: refused as a creation would be
+    (kernel.admission: the workspace's spend cap reached, the subscription ended)."""
+    found = get(workspace_uuid, cluster_uuid)
+    if found is not None:
+        admission.require(found.organization_uuid, workspace_uuid, "clusters",
+                          refused=f"Cluster {found.spec.name} cannot be {doing}")
 
 
 def resume(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+    _admit(workspace_uuid, cluster_uuid, "resumed")
     return _command(workspace_uuid, cluster_uuid,
                     lambda s, task, now: c.decide_resume(s, task, by, now))
 
@@ -184,6 +197,7 @@ def stop(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
 
 
 def restart(workspace_uuid: str, cluster_uuid: str, by: str) -> Cluster | None:
+    _admit(workspace_uuid, cluster_uuid, "restarted")
     return _command(workspace_uuid, cluster_uuid,
                     lambda s, task, now: c.decide_restart(s, task, by, now))
 

@@ -709,9 +709,10 @@ def _refuse(s: Cluster, doing: str, allowed: ClusterStatus, hint: str = "") -> D
                        f"cluster can be {doing}.{(' ' + hint) if hint else ''}")
 
 
-def decide_pause(s: Cluster, task_uuid: str, by: str, at: float) -> list:
+def decide_pause(s: Cluster, task_uuid: str, by: str, at: float, reason: str = "") -> list:
+    """`reason` says why when no one asked (the workspace's spend cap: "because ...")."""
     if s.status == S.RUNNING:
-        return [PauseRequested(task_uuid, f"requested by {by}", at)]
+        return [PauseRequested(task_uuid, reason or f"requested by {by}", at)]
     if s.status in (S.PAUSING, S.PAUSED):
         raise DomainError(f"Cluster {s.spec.name} is already "
                           f"{'being paused' if s.status == S.PAUSING else 'PAUSED'}.")

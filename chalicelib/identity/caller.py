@@ -13,7 +13,7 @@ from . import sessions as session
 from . import tokens
 from .clients import get_client
 from .organizations import Organization, get_organization
-from .users import get_user
+from .users import ADMIN, get_user
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -96,6 +96,18 @@ def organization_of(c: Caller) -> Organization:
     if org is None:  # a key of an organization that is gone
         raise ApiError(401, "Unauthorized", "this API key's organization no longer exists")
     return org
+
+
+def organization_admin(request, what: str) -> Caller:
+    """Organization-level access by an admin, to `what` ("manage API keys"): an organization
+    key, or a signed-in admin of the organization. 403 for a workspace key or another person."""
+    c = caller(request)
+    c.require_organization()
+    if c.user_uuid:
+        user = get_user(c.user_uuid)
+        if user is None or user.role != ADMIN:
+            raise ApiError(403, "Forbidden", f"only an organization admin can {what}")
+    return c
 
 
 def actor(c: Caller) -> str:

@@ -36,14 +36,15 @@ def submit(ws: Workspace, spec: RunSpec, cluster_config: dict | None = None,
     its name is kept, deleted again when the run ends (or at once if the run could not be
     written). `run_uuid`, when the caller names the run (a cron job's run for one scheduled
     time), makes the submission idempotent: a run of that uuid is made once (a conditional
-    write), and found after. Refused while the organization may not start new work
-    (kernel.admission: its subscription ended)."""
+    write), and found after. Refused while no new work may start in the workspace
+    (kernel.admission: the organization's subscription ended, or the workspace's spend cap
+    is reached)."""
     if run_uuid is not None:
         made = get(ws.uuid, run_uuid)
         if made is not None:
             return made
     run_uuid, task_uuid = run_uuid or new_uuid(), new_uuid()
-    admission.require(ws.organization_uuid, "job runs")
+    admission.require(ws.organization_uuid, ws.uuid, "job runs")
     if cluster_config is not None:
         planned = clusters.plan_for_job(ws, cluster_config, spec.name)
         cluster = clusters.planned(ws, planned, clusters.job_cluster_uuid(run_uuid))

@@ -44,13 +44,16 @@ def _start_run(s: JobRun, now: float):
     if cluster.status == ClusterStatus.FAILED:
         return [j.RunEnded(j.S.FAILED.value, None, f"the cluster failed: {cluster.failure}",
                            now)]
+    refused = ""
     if cluster.status == ClusterStatus.PAUSED:   # a run submitted to a paused cluster resumes it
         try:
             clusters.resume(s.workspace_uuid, cluster.uuid, f"job run {s.spec.name}")
-        except DomainError:
-            pass   # resumed (or removed) meanwhile: the next look says which
+        except DomainError as e:
+            # Resumed (or removed) meanwhile: the next look says which. A rule that refuses
+            # new work (the workspace's spend cap) is said in the run's reason.
+            refused = f" ({e.message})" if e.code != "Conflict" else ""
     if cluster.status != ClusterStatus.RUNNING or not cluster.hostfile:
-        why = f"cluster {cluster.spec.name} is {cluster.status.value}"
+        why = f"cluster {cluster.spec.name} is {cluster.status.value}{refused}"
         return j.waiting(s, why, now) or Wait(CLUSTER_POLL_SECONDS, why)
     if not s.lane:
         return _take_lane(s, cluster.spec.name, now)

@@ -32,9 +32,9 @@ def cluster_of(workspace_uuid: str, cluster_uuid: str) -> Cluster | None:
 def create(ws: Workspace, spec: NotebookSpec) -> Notebook:
     """Request a notebook in a READY workspace, written only while the workspace still
     accepts children (shapes.parse_create checked the cluster; the machine checks it again
-    before the node launches). Refused while the organization may not start new work
-    (kernel.admission: its subscription ended)."""
-    admission.require(ws.organization_uuid, "notebooks")
+    before the node launches). Refused while no new work may start in the workspace
+    (kernel.admission: the organization's subscription ended, or its spend cap is reached)."""
+    admission.require(ws.organization_uuid, ws.uuid, "notebooks")
     if ws.status != WorkspaceStatus.READY:
         raise DomainError(f"Workspace {ws.name} is {ws.status.value}: notebooks can be created "
                           f"only in a READY workspace.")

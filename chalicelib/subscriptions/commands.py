@@ -57,8 +57,9 @@ def get(org_uuid: str) -> Subscription | None:
     return load(Subscription, row.state) if row else None
 
 
-def refusal(org_uuid: str) -> admission.Refusal | None:
-    """Why the organization may not start new work (kernel.admission), or None: one read."""
+def refusal(org_uuid: str, _workspace_uuid: str = "") -> admission.Refusal | None:
+    """Why the organization may not start new work, in any of its workspaces
+    (kernel.admission), or None: one read."""
     why = m.refusal(get(org_uuid))
     return admission.Refusal(*why) if why else None
 

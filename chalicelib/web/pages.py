@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from chalice import Response
 
 from ..kernel import config
-from . import csrf
+from . import banners, csrf
 
 log = logging.getLogger("corral.web")
 FORM = "application/x-www-form-urlencoded"
@@ -56,6 +56,9 @@ def offer(path: str) -> None:
 def render(request, template: str, status: int = 200, headers: list[str] | None = None,
            **context) -> Response:
     token, csrf_cookie = csrf.csrf_pair(request)
+    user = context.get("user")
+    if user is not None and "banners" not in context:   # a signed-in person's page
+        context["banners"] = banners.banners(user.organization_uuid)
     context.setdefault("available_pages", frozenset(_offered))
     context.setdefault("current_page", "/" + getattr(request, "path", "/").strip("/").split("/")[0])
     cookies = list(headers or [])

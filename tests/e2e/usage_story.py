@@ -54,7 +54,7 @@ def main(path: str) -> int:
                              api_url=api, auth_url=info["auth_url"])
     cluster = ws.ClusterClient.create(name="three-minutes", instance_type="c5.2xlarge",
                                       workers_quantity=1)
-    cluster.wait_for_status(["RUNNING"], time_limit=WAIT, tick=1)
+    cluster.wait_for_status(["RUNNING"], timeout=WAIT, tick=1)
     log("1. cluster", cluster.id, "RUNNING")
     clock.advance(180)
     headers = token(info)
@@ -63,7 +63,7 @@ def main(path: str) -> int:
                          headers=headers, timeout=15).json()
     log("2. after three minutes, GET /v1/usage:", json.dumps(usage))
     seen["running"] = usage
-    cluster.remove()
+    ws.ClusterClient.remove(cluster.id)
     removed = until("removal requested", lambda: requests.get(
         f"{api}/v1/clusters/{cluster.id}", headers=headers, timeout=15).json()["status"]
         in ("TERMINATING", "TERMINATED"))

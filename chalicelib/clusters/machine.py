@@ -639,7 +639,8 @@ def _apply_lifecycle(s: Cluster, e: Any) -> Cluster:
                        mpi_command=None).with_task(
             TaskMove.PROGRESS, f"Stopping {len(e.instance_ids)} instance(s)", at)
     if isinstance(e, InstancesStopped):
-        return replace(s, power=Power.OFF).with_task(
+        # Stopped instances are no nodes, whether or not their stopping was recorded first.
+        return replace(s, power=Power.OFF, nodes=(), mpi_checks=(), mpi_command=None).with_task(
             TaskMove.FINISH, f"All {len(s.instance_ids)} instance(s) stopped; their disks are "
                              f"kept", at)
     if isinstance(e, InstancesStarting):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.clusters import machine as c
@@ -200,6 +200,8 @@ def test_state_round_trips_through_dict():
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=len(EVENT_POOL) - 1), max_size=40))
+# Found by hypothesis: stopped instances recorded with no stopping before them kept their nodes.
+@example([0, 11, 14, 23, 26])
 def test_folding_random_events_never_reaches_a_state_the_table_forbids(choices):
     state = c.evolve(None, requested())
     for t, i in enumerate(choices, start=1):

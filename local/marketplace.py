@@ -57,6 +57,9 @@ class _Market:
         # BatchMeterUsage: what was accepted, by (product, customer key, dimension, hour)
         self.metered: dict[tuple, "Metered"] = {}
         self.unprocessed_next = 0      # the next N records are left unprocessed (tests)
+        # (product, account) -> when its license was deprovisioned: as on AWS, usage is
+        # accepted for an hour after that (the seller's last report), then refused
+        self.ended: dict[tuple[str, str], float] = {}
 
 
 def _market(seller_account_id: str) -> _Market:
@@ -138,6 +141,16 @@ def find_subscription(product_code: str, customer_identifier: str = "",
                                                                              license_arn):
             return sub
     return None
+
+
+METERING_AFTER_END_SECONDS = 3600
+
+
+def still_metered(sub: Subscription, seller_account_id: str) -> bool:
+    """Whether usage of the subscription is accepted now: while it lasts, and for an hour
+    after its license was deprovisioned."""
+    ended = _market(seller_account_id).ended.get((sub.product_code, sub.customer_aws_account_id))
+    return ended is None or clock.now() < ended + METERING_AFTER_END_SECONDS
 
 
 def meter(seller_account_id: str, product_code: str, key: tuple, quantity: int
@@ -282,6 +295,12 @@ def send(customer_aws_account_id: str, what: str, product_code: str = PRODUCT_CO
         raise ValueError(f"event {what!r} is not one of {', '.join(EVENTS)}")
     from handlers import marketplace as handler   # the platform's, once it is configured
     sub = subscription_of(customer_aws_account_id, product_code, seller_account_id)
+    key = (product_code, customer_aws_account_id)
+    market = _market(seller_account_id)
+    if "License Deprovisioned - Manufacturer" in EVENTS[what]:
+        market.ended[key] = clock.now()
+    elif "Purchase Agreement Created - Proposer" in EVENTS[what]:
+        market.ended.pop(key, None)
     return [handler.on_marketplace_event(agreement_event(sub, t, seller_account_id), None)
             for t in EVENTS[what]]
 

@@ -134,6 +134,10 @@ def send(hour: float, now: float) -> int:
                 _save(replace(r, attempts=r.attempts + 1, last_error="unprocessed"))
             else:
                 status, record_id = outcome
+                if status != "Success":
+                    log.warning("BatchMeterUsage answered %s for %s %s of %s (record %s)",
+                                status, r.organization_uuid, r.dimension,
+                                ledger.hour_label(hour), record_id)
                 _save(replace(r, status=status, metering_record_id=record_id,
                               attempts=r.attempts + 1, last_error=""))
     return left

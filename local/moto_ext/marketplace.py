@@ -102,7 +102,7 @@ def batch_meter_usage(self: Any) -> str:
         sub = marketplace.find_subscription(
             product, r.get("CustomerIdentifier") or "", r.get("CustomerAWSAccountId") or "",
             r.get("LicenseArn") or "", self.current_account)
-        if sub is None:
+        if sub is None or not marketplace.still_metered(sub, self.current_account):
             results.append({"UsageRecord": r, "Status": "CustomerNotSubscribed"})
             continue
         customer = r.get("CustomerIdentifier") or f"{sub.customer_aws_account_id}/{sub.license_arn}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -28,6 +29,9 @@ RETRY_SECONDS = 30
 # A command (or a creation) decides again when another writer got there first (the
 # aggregate, or the scope's counter of new rows and tasks, moved meanwhile).
 COMMAND_ATTEMPTS = 8
+CREATE_ATTEMPTS = 12
+CREATE_BACKOFF = 0.01          # seconds, doubled each round, up to the cap
+CREATE_BACKOFF_CAP = 0.5
 # A step that keeps failing ends its aggregate FAILED (where its machine has a failed state)
 # after this many tries: passing AWS errors (throttling, eventual consistency) are given half
 # an hour or so (retried every RETRY_SECONDS), anything unexpected (a bug, an input the AWS
@@ -97,14 +101,19 @@ def _append(m: Machine, scope: str, uuid: str, version: int, state: Any, events:
 
 def create(kind: str, scope: str, uuid: str, events: list) -> Committed:
     """Start a new aggregate with `events` (its uuid is new: nothing to load). Raises
-    aggregates.ContainerClosed when its container no longer accepts it."""
-    for _ in range(COMMAND_ATTEMPTS):
+    aggregates.ContainerClosed when its container no longer accepts it.
+
+    Creations in one scope race for its next ordinal: one wins each round. A loser waits a
+    random moment, longer each time (full jitter), before taking the next, so that a burst of
+    creations spreads out instead of colliding again all at once."""
+    for attempt in range(CREATE_ATTEMPTS):
         try:
             return _append(registry.get(kind), scope, uuid, 0, None, events)
         except aggregates.ContainerClosed:
             raise
         except aggregates.Conflict:
-            continue       # another row took the ordinal this one was to get: take the next
+            # another row took the ordinal this one was to get: take the next, a little later
+            time.sleep(random.uniform(0, min(CREATE_BACKOFF_CAP, CREATE_BACKOFF * 2 ** attempt)))
     raise DomainError("Too many are being created here at once; try again.")
 
 

@@ -1,5 +1,6 @@
 """The Lambda package and its CloudFormation template, built the way production builds them:
-`chalice package --stage dev --merge-template .chalice/merge-template.json`, run in the repo.
+`chalice package --stage dev --merge-template .chalice/merge-template.json`, run in a copy of
+the repo's app.py, chalicelib/, handlers/, vendor/ and .chalice/.
 
 Chalice packages only app.py, chalicelib/ and vendor/ (following links); handlers/ reaches the
 zip through the committed link vendor/handlers -> ../handlers. This test proves it: it imports
@@ -11,11 +12,11 @@ Python), with no index, so the build never needs the network and packs the very 
 rest of the suite runs against."""
 from __future__ import annotations
 
-import filecmp
 import importlib.metadata as metadata
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -30,9 +31,6 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
 MERGE_TEMPLATE = ".chalice/merge-template.json"
-# `chalice package` writes to the project's own .chalice/deployments: the module's tests run in
-# one worker (make test's --dist loadgroup), so two workers never build in it at once.
-pytestmark = pytest.mark.xdist_group("chalice-package")
 WORKER_HANDLER = "handlers.worker.on_work"
 TICK_HANDLER = "handlers.tick.on_tick"
 MARKETPLACE_HANDLER = "handlers.marketplace.on_marketplace_event"
@@ -110,24 +108,32 @@ def _quiet_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _project_copy(into: Path) -> Path:
+    """What `chalice package` reads, copied as it is in the repo (the vendor/handlers link
+    kept a link): the build reads files nothing else writes meanwhile (the other test worker
+    importing modules writes bytecode beside them) and keeps its .chalice/deployments cache
+    to itself."""
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
+    into.mkdir()
+    for name in ("app.py", "requirements.txt"):
+        shutil.copy2(ROOT / name, into / name)
+    for name in ("chalicelib", "handlers", "vendor", ".chalice"):
+        shutil.copytree(ROOT / name, into / name, symlinks=True, ignore=skip)
+    return into
+
+
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("package")
     wheels = _wheelhouse(tmp / "wheels")
+    project = _project_copy(tmp / "project")
     out = tmp / "out"
-    cache = ROOT / ".chalice" / "deployments"
-    cached_before = set(cache.glob("*.zip")) if cache.exists() else set()
     run = subprocess.run(
         [_chalice(), "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=project, capture_output=True, text=True, timeout=300,
         env=_quiet_env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_CONFIG_FILE=os.devnull,
                        PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1"))
     assert run.returncode == 0, f"chalice package failed:\n{run.stdout}\n{run.stderr}"
-    # Chalice keeps a copy of each package it builds in .chalice/deployments (17 MB, keyed
-    # by a hash of the code): forget ours, so test runs do not pile them up.
-    for made in (set(cache.glob("*.zip")) - cached_before) if cache.exists() else ():
-        if filecmp.cmp(made, out / "deployment.zip", shallow=False):
-            made.unlink()
     template = json.loads((out / "sam.json").read_text())
     return out, template
 

@@ -28,7 +28,7 @@ run: $(STAMP)
 
 test: $(STAMP) $(SDK_STAMP)
 	scripts/ensure-chromium
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 4 tests
 
 bench: $(STAMP)
 	$(PY) -m bench

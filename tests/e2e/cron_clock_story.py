@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 from bodosdk import BodoWorkspaceClient
-from story_kit import Clock, iso, log
+from story_kit import Clock, iso, log, until
 
 NAME, EVERY = "every-5", 300
 WAIT = 120         # real seconds for a firing, or for its runs to end (they take turns)
@@ -49,16 +48,7 @@ class Api:
 
 
 def _until(what: str, look, since: float | None = None):
-    """Look (every half second of real time, at most WAIT) until `look()` is truthy."""
-    start = since or time.monotonic()
-    while True:
-        found = look()
-        if found:
-            log(f"  {what}: {time.monotonic() - start:.1f} s")
-            return found
-        if time.monotonic() - start > WAIT:
-            raise AssertionError(f"{what}: not within {WAIT} s")
-        time.sleep(0.5)
+    return until(what, look, WAIT, since)
 
 
 def _history(api: Api, cron_id: str) -> list[dict]:

@@ -51,6 +51,20 @@ class Clock:
         return time.monotonic()
 
 
+def until(what: str, look, wait: float, since: float | None = None):
+    """Look (every half second of real time, at most `wait` seconds from `since`, by default
+    now) until `look()` is truthy, and say how long it took."""
+    start = since or time.monotonic()
+    while True:
+        found = look()
+        if found:
+            log(f"  {what}: {time.monotonic() - start:.1f} s")
+            return found
+        if time.monotonic() - start > wait:
+            raise AssertionError(f"{what}: not within {wait} s")
+        time.sleep(0.5)
+
+
 def sign_in(api: str, person: dict) -> requests.Session:
     """A browser's session: the sign-in form (with its CSRF token), then the session cookie."""
     browser = requests.Session()

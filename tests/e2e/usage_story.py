@@ -15,11 +15,10 @@ import json
 import os
 import re
 import sys
-import time
 
 import requests
 from bodosdk import BodoWorkspaceClient
-from story_kit import Clock, iso, log, sign_in
+from story_kit import Clock, iso, log, sign_in, until
 
 WAIT = 120      # real seconds, at most, for a status or the report
 
@@ -28,18 +27,6 @@ def token(info: dict) -> dict:
     reply = requests.post(f"{info['api_url']}/identity/resources/auth/v2/api-token", timeout=15,
                           json={"clientId": info["client_id"], "secret": info["secret_key"]})
     return {"Authorization": f"Bearer {reply.json()['access_token']}"}
-
-
-def until(what: str, look):
-    start = time.monotonic()
-    while True:
-        found = look()
-        if found:
-            log(f"  {what}: {time.monotonic() - start:.1f} s")
-            return found
-        if time.monotonic() - start > WAIT:
-            raise AssertionError(f"{what}: not within {WAIT} s")
-        time.sleep(0.5)
 
 
 def main(path: str) -> int:
@@ -66,7 +53,7 @@ def main(path: str) -> int:
     ws.ClusterClient.remove(cluster.id)
     removed = until("removal requested", lambda: requests.get(
         f"{api}/v1/clusters/{cluster.id}", headers=headers, timeout=15).json()["status"]
-        in ("TERMINATING", "TERMINATED"))
+        in ("TERMINATING", "TERMINATED"), WAIT)
     assert removed
     usage = requests.get(f"{api}/v1/usage?from={day}&to={day}&groupBy=instanceType",
                          headers=headers, timeout=15).json()
@@ -79,7 +66,7 @@ def main(path: str) -> int:
 
     clock.set(hour + 3600 + 150)       # hour H closed (and settled): the next tick reports it
     records = until("the hour's record at the local Marketplace", lambda: requests.get(
-        f"{api}/local/marketplace/usage", timeout=15).json()["records"])
+        f"{api}/local/marketplace/usage", timeout=15).json()["records"], WAIT)
     log("5. GET /local/marketplace/usage:", json.dumps(records))
     seen["marketplace"] = records
     print(json.dumps(seen))

@@ -4,10 +4,12 @@ Platform SDK, bodosdk 2.3.2; see README.md."""
 from __future__ import annotations
 
 import logging
+import time
 
 from chalice import Chalice
 
 from chalicelib import bootstrap
+from chalicelib.kernel import logs
 from chalicelib.api_keys import routes as api_key_routes
 from chalicelib.clusters import pages as cluster_pages
 from chalicelib.clusters import routes as cluster_routes
@@ -35,8 +37,25 @@ from chalicelib.workspaces import pages as workspace_pages
 from chalicelib.workspaces import routes as workspace_routes
 from handlers import marketplace, tick, worker
 
+logs.configure()   # JSON records on Lambda, each with its request's or step's fields
 app = Chalice(app_name="corral")
 app.log.setLevel(logging.INFO)
+request_log = logging.getLogger("corral.http")
+
+
+@app.middleware("http")
+def log_requests(event, get_response):
+    """Every request's records carry its id, method and path (and, once known, who calls:
+    identity.caller); it ends with one record of its status and duration."""
+    context = event.context or {}
+    started = time.perf_counter()
+    with logs.context(request_id=context.get("requestId"), method=event.method,
+                      path=event.path):
+        response = get_response(event)
+        request_log.info("%s %s %s", event.method, event.path, response.status_code,
+                         extra={"fields": {"status": response.status_code, "duration_ms":
+                                           round((time.perf_counter() - started) * 1000, 1)}})
+        return response
 for module in (identity_routes, workspace_routes, cluster_routes, task_routes, settings_routes,
                cloud_config_routes, api_key_routes, identity_pages, linking_pages, cluster_pages,
                workspace_pages, org_network_routes, org_network_pages, job_routes,

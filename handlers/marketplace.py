@@ -13,6 +13,7 @@ import logging
 
 from chalice import Blueprint
 
+from chalicelib.kernel import logs
 from chalicelib import bootstrap
 from chalicelib.subscriptions import inbox
 
@@ -31,4 +32,6 @@ def handle(event) -> dict:
 
 @blueprint.lambda_function(name=FUNCTION_NAME)
 def on_marketplace_event(event, context):
-    return handle(event)
+    with logs.context(request_id=getattr(context, "aws_request_id", None),
+                      handler="marketplace_events"):
+        return handle(event)

@@ -10,12 +10,13 @@ a tick's work stays bounded by the re-drive's limit whatever the number of organ
 from __future__ import annotations
 
 import logging
+import time
 
 from chalice import Blueprint, Rate
 
 from chalicelib import bootstrap
 from chalicelib.engine import driver as engine
-from chalicelib.kernel import clock
+from chalicelib.kernel import clock, logs
 from chalicelib.spend_caps import enforcement as spend_caps
 from chalicelib.usage import metering
 
@@ -25,21 +26,26 @@ bootstrap.wire()
 
 
 def tick() -> int:
+    """Re-drive what is overdue, then the hourly metering and the spend caps. Each part's
+    failure is logged and left to the next tick: the others still run."""
     now = clock.now()
-    count = engine.redrive(now)
-    if count:
-        log.info("re-drove %d overdue step(s)", count)
-    try:
-        metering.run(now)
-    except Exception:  # noqa: BLE001 - the next tick does it again; re-driving must go on
-        log.exception("metering failed; the next tick tries again")
-    try:
-        spend_caps.run(now)     # workspaces past their monthly cap: running clusters paused
-    except Exception:  # noqa: BLE001 - as above
-        log.exception("spend caps failed; the next tick tries again")
+    started = time.perf_counter()
+    with logs.context(handler="tick"):
+        count = engine.redrive(now)
+        for name, part in (("metering", metering.run),
+                           ("spend caps", spend_caps.run)):  # past the cap: clusters paused
+            try:
+                part(now)
+            except Exception:  # noqa: BLE001 - the next tick does it again
+                log.exception("%s failed; the next tick tries again", name)
+        if count:
+            log.info("re-drove %d overdue step(s)", count, extra={"fields": {
+                "redriven": count,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)}})
     return count
 
 
 @blueprint.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
 def on_tick(event):
-    tick()
+    with logs.context(request_id=logs.lambda_request_id(event)):
+        tick()

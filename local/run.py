@@ -142,7 +142,9 @@ def _configure_environment(endpoint: str, platform_creds: dict) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO)
+    from chalicelib.kernel import logs
+    logs.configure(readable=True)   # Lambda writes JSON records; here, lines with their fields
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = int(os.environ.get("CORRAL_PORT", "8000"))
     tick_seconds = float(os.environ.get("CORRAL_TICK_SECONDS", "60"))

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..kernel import clock, config
+from ..kernel import clock, config, logs
 from ..kernel.errors import CloudError, DomainError
 from ..kernel.events import to_record
 from ..store import aggregates, queue
@@ -164,6 +164,8 @@ def drive(work: Work) -> str:
         return claim.refused
     state, attempts = m.load(claim.row.state), claim.attempts
     step = m.next_step(state)
+    logs.bind(organization=getattr(state, "organization_uuid", None),
+              step=getattr(step, "value", None), attempt=attempts)
     if step is None:  # listed as due with nothing pending (never written so): unlist it
         aggregates.release(work.kind, work.scope, work.uuid, work.version, None)
         return "idle"

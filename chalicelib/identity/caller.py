@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..kernel import logs
 from ..api.http import ApiError
 from ..web.csrf import CSRF_HEADER, cookies, csrf_header_ok
 from . import sessions as session
@@ -69,6 +70,14 @@ def _check_csrf(request) -> None:
 
 
 def caller(request) -> Caller:
+    """Who calls (401 for no or bad credentials); the request's logs name them from then on."""
+    c = _caller(request)
+    logs.bind(organization=c.organization_uuid, workspace=c.workspace_uuid,
+              client=c.client_id)
+    return c
+
+
+def _caller(request) -> Caller:
     token, from_cookie = _token(request)
     if from_cookie:
         c = _user_caller(token)

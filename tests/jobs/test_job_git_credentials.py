@@ -16,6 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib.kernel import logs
 from chalicelib.kernel import config
 from chalicelib.store import queue
 from tests.jobs.test_job_runs import _logs, _repo, _submit, cluster  # noqa: F401
@@ -106,7 +107,8 @@ def test_a_private_repository_is_cloned_with_a_token_that_leaks_nowhere(
     assert commands and all(TOKEN not in repr(c["Parameters"]) for c in commands)
     # Corral's own logs, at every level (the AWS SDK's wire log at DEBUG, off in Lambda, is
     # not Corral's: it would show any request body).
-    ours = "\n".join(r.getMessage() for r in caplog.records
+    # Each record as Lambda writes it: the message with every field of its context.
+    ours = "\n".join(logs.JsonFormatter().format(r) for r in caplog.records
                      if not r.name.startswith(("botocore", "boto3", "urllib3")))
     for where, text in (("tables", _everything_corral_holds(platform)),
                         ("queue messages", "\n".join(sent)), ("logs", ours),

@@ -220,7 +220,8 @@ def register_local_routes(app) -> str:
         if not ACCOUNT_ID.match(account):
             return Response(body="account must be a 12-digit AWS account id", status_code=400,
                             headers={"Content-Type": "text/plain; charset=utf-8"})
-        platform_url = f"http://{request.headers.get('host') or '127.0.0.1'}"
+        from chalicelib.kernel import config
+        platform_url = config.get().public_url    # with its stage path, if it has one
         return Response(body=redirect_page(platform_url, create_subscription(account)),
                         status_code=200, headers={"Content-Type": "text/html; charset=utf-8",
                                                   "Cache-Control": "no-store"})

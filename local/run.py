@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from chalice.config import Config
-from chalice.local import create_local_server
+from chalice.local import LocalDevServer
 
 from chalicelib.kernel import clock
 
@@ -45,7 +45,7 @@ from .accounts import (
     PLATFORM_ACCOUNT_ID,
     bootstrap_account,
 )
-from . import request_per_thread
+from . import request_per_thread, stage_path
 from .clock import ClockError, ClockFile, LocalClock
 from .clock import iso as clock_iso
 from .emulator import Emulator
@@ -196,10 +196,14 @@ def main() -> int:
         # Bound (not yet serving) before anything else reads the settings: with CORRAL_PORT=0
         # the port, and so the public URL links are built from, is known only now.
         request_per_thread.install()   # the local server handles requests in threads
-        server = create_local_server(app, Config.create(chalice_stage="local", app_name="corral"),
-                                     "127.0.0.1", port)
+        # CORRAL_STAGE_PATH=/api serves it under API Gateway's stage path (local/stage_path.py)
+        stage = "/" + os.environ.get("CORRAL_STAGE_PATH", "").strip("/")
+        stage = "" if stage == "/" else stage
+        server = LocalDevServer(app, Config.create(chalice_stage="local", app_name="corral"),
+                                "127.0.0.1", port, **({"handler_cls": stage_path.handler_for(stage)}
+                                                      if stage else {}))
         port = server.server.server_address[1]
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}{stage}"
         os.environ["CORRAL_PUBLIC_URL"] = url
         config.reset()
 

@@ -10,7 +10,7 @@ import functools
 import logging
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from chalice import Response
 
@@ -60,6 +60,7 @@ def render(request, template: str, status: int = 200, headers: list[str] | None 
     if user is not None and "banners" not in context:   # a signed-in person's page
         context["banners"] = banners.banners(user.organization_uuid)
     context.setdefault("available_pages", frozenset(_offered))
+    context.setdefault("base", base_path())
     context.setdefault("current_page", "/" + getattr(request, "path", "/").strip("/").split("/")[0])
     cookies = list(headers or [])
     if csrf_cookie:
@@ -79,8 +80,25 @@ def message_page(request, status: int, title: str, message: str,
                   link=link, **context)
 
 
+def base_path() -> str:
+    """The path the platform is served under, from its public URL: API Gateway's stage
+    ("/api" of https://<id>.execute-api.<region>.amazonaws.com/api), or "" under a custom
+    domain. Pages' links, forms and redirects start with it; routes are matched without it
+    (API Gateway strips the stage)."""
+    return urlsplit(config.get().public_url).path.rstrip("/")
+
+
+def at_base(location: str) -> str:
+    """A page's own path ("/clusters?…") under the base path; anything else as it is."""
+    if location.startswith("/") and not location.startswith("//"):
+        return base_path() + location
+    return location
+
+
 def redirect(location: str, cookies: list[str] | None = None) -> Response:
-    headers = {"Location": location, "Cache-Control": "no-store"}
+    """A 303 to `location`: one of the platform's own paths (put under the base path) or an
+    absolute URL."""
+    headers = {"Location": at_base(location), "Cache-Control": "no-store"}
     if cookies:
         headers["Set-Cookie"] = cookies
     return Response(body="", status_code=303, headers=headers)

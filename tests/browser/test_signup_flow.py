@@ -4,7 +4,8 @@ page, sign up, follow the activation link (printed by local.run, as `make run` s
 in, create an API key (then used for the SDK's token exchange), link the customer account with
 "Create role for me" and watch the AMI share status turn ready; a cluster, and a notebook
 attached to it, opened in the browser; a job, then a job template and a cron job on the Jobs
-page with their buttons."""
+page with their buttons. All of it under API Gateway's stage path (/api), as the execute-api
+URL serves the platform."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -35,6 +37,7 @@ WAIT = 30            # seconds for a page to show what the story expects
 READY_TIMEOUT = 90   # seconds for the AMI shares to finish (tick every second)
 EMAIL = "grace@example.com"
 PASSWORD = "a long passphrase 7"
+STAGE = "/api"
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq1 grace@laptop"
 
 
@@ -236,8 +239,10 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
     for var in ("NO_PROXY", "no_proxy"):
         monkeypatch.setenv(var, "127.0.0.1,localhost")
     state_dir, server_log = tmp_path / "corral", tmp_path / "local-run.log"
+    # Under API Gateway's stage path, as the execute-api URL serves it: every link, form and
+    # redirect of the pages must keep it (local/stage_path.py; web/pages.py: base_path).
     env = _local_env(CORRAL_PORT="0", CORRAL_STATE_DIR=str(state_dir), CORRAL_TICK_SECONDS="1",
-                     PYTHONUNBUFFERED="1")
+                     PYTHONUNBUFFERED="1", CORRAL_STAGE_PATH=STAGE)
     for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID", "CORRAL_PUBLIC_URL"):
         env.pop(var, None)
     with server_log.open("wb") as log_file:
@@ -272,6 +277,7 @@ def test_signup_in_a_browser(tmp_path, monkeypatch):
         _fill(driver, {"email": EMAIL, "password": PASSWORD})
         _by_id(driver, "submit").click()
         _wait_for(driver, "the home page", lambda d: "Grace Hopper" in _text(d, "welcome"))
+        assert info["api_url"].endswith(STAGE) and urlsplit(driver.current_url).path == f"{STAGE}/"
 
         # An API key, its secret shown once; the SDK's token exchange accepts it.
         _by_id(driver, "keys-link").click()

@@ -25,6 +25,8 @@ from . import health
 log = logging.getLogger("corral.linking")
 
 ROLE_NAME = "BodoPlatformUser"
+# The roles the platform's own policy lets it assume: arn:aws:iam::*:role/BodoPlatformUser*
+ASSUMABLE_NAME = re.compile(rf"^{ROLE_NAME}[\w+=,.@-]*$")
 POLICY_NAME = "Bodo-Platform-User-Policy"
 POLICY_PATH = Path(__file__).parent / "platform-policy.json"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
@@ -84,9 +86,18 @@ def check_account_id(account_id) -> str:
 
 
 def check_role_arn(role_arn) -> str:
+    """A role ARN the platform may assume: its own policy allows sts:AssumeRole only on
+    roles named BodoPlatformUser* with no path (.chalice/policy-*.json: ASSUMABLE), so a link
+    to another name could never work on AWS: refused here, saying why."""
     if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
         raise LinkError("The role ARN must look like arn:aws:iam::<12-digit account id>:role/"
                         "<role name>; copy it from the role's summary in the IAM console.",
+                        "roleArn")
+    name = role_arn.split(":role/", 1)[1]
+    if not ASSUMABLE_NAME.match(name):
+        raise LinkError(f"The role's name must start with {ROLE_NAME} (for example "
+                        f"{ROLE_NAME} or {ROLE_NAME}-analytics), with no path: the platform may "
+                        f"assume only roles named so. Create the role under such a name.",
                         "roleArn")
     return role_arn
 

@@ -67,9 +67,13 @@ def test_bad_cloud_configs(platform):
         ({"provider": "AWS"}, "providerData.tfBackendRegion"),
         ({"provider": "AWS", "tfBackendRegion": "us-east-1"}, "providerData.roleArn"),
         ({"provider": "AWS", "tfBackendRegion": "eu-west-1",
-          "roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/X"}, "providerData.tfBackendRegion"),
+          "roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/BodoPlatformUserX"},
+         "providerData.tfBackendRegion"),
         ({"provider": "AWS", "tfBackendRegion": "us-east-1",
-          "roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/Missing"}, "providerData.roleArn"),
+          "roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/BodoPlatformUserMissing"},
+         "providerData.roleArn"),
+        ({"provider": "AWS", "tfBackendRegion": "us-east-1",
+          "roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/Admin"}, "providerData.roleArn"),
     ]
     for data, field in cases:
         reply = _post(platform, h, data)

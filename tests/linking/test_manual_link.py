@@ -36,10 +36,10 @@ def test_wrong_external_id_and_untrusting_role(platform):
     org = organizations.create_organization("acme")
     creds = account()
     # A role made for another organization (another External ID), and one trusting nobody.
-    other = role_for(org, creds, name="OtherOrgsRole", external_id="f" * 48)
+    other = role_for(org, creds, name="BodoPlatformUserOther", external_id="f" * 48)
     stranger = make_role(creds, {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
-        "Action": "sts:AssumeRole"}]}, name="Stranger")
+        "Action": "sts:AssumeRole"}]}, name="BodoPlatformUserStranger")
     for arn in (other, stranger):
         with pytest.raises(linking.LinkError) as e:
             linking.link_manually(org, OTHER_ACCOUNT, arn, "us-east-1")

@@ -18,7 +18,7 @@ def linked_browser(platform):
     browser = Browser(platform)
     signed_up_and_in(browser, EMAIL)
     org = organizations.get_organization(users.find_by_email(EMAIL).organization_uuid)
-    role_arn = role_for(org, platform.customer_creds, name="GracePlatformUser")
+    role_arn = role_for(org, platform.customer_creds, name="BodoPlatformUserGrace")
     org = linking.link_manually(org, platform.demo.customer_account_id, role_arn, "us-east-1")
     return browser, org
 

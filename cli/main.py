@@ -1,7 +1,8 @@
 """The `corral` command: clusters, jobs, notebooks and usage over the platform's HTTP API.
 
 Text goes to people (Rich tables; progress on stderr), `--output json` to scripts: exactly one
-JSON document on stdout, also for an error ({"error", "exitCode"}). Exit codes: api.EXIT_CODES.
+JSON document on stdout: the answer (also when a wait ends FAILED: the exit code says so), or
+{"error", "exitCode"} when there is none. Exit codes: api.EXIT_CODES.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], float] = time.monotonic
     output: str = "text"
+    printed: bool = False      # a document is on stdout: an error after it adds none
     options: dict = field(default_factory=dict)
     _api: Api | None = None
 
@@ -52,7 +54,9 @@ def _rt() -> Runtime:
 
 
 def out(data, text: Callable[[Console], None]) -> None:
-    if _rt().json:
+    rt = _rt()
+    rt.printed = True
+    if rt.json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
         text(Console(highlight=False, soft_wrap=True))
@@ -79,7 +83,7 @@ class CorralGroup(click.Group):
             return super().invoke(ctx)
         except click.ClickException as e:
             rt = ctx.find_object(Runtime)
-            if rt is not None and rt.json:
+            if rt is not None and rt.json and not rt.printed:
                 click.echo(json.dumps({"error": e.format_message(), "exitCode": e.exit_code}))
             raise
 

@@ -135,8 +135,10 @@ def _fields(item: dict, keys: tuple[str, ...]) -> Callable[[Console], None]:
     def show(console: Console) -> None:
         table = Table(show_header=False, box=None)
         for k in keys:
-            if item.get(k) not in (None, "", [], {}):
-                table.add_row(k, str(item[k]))
+            value = item.get(k)
+            if value not in (None, "", [], {}):
+                table.add_row(k, ", ".join(map(str, value)) if isinstance(value, list)
+                              else str(value))
         console.print(table)
     return show
 

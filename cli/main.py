@@ -59,7 +59,9 @@ def out(data, text: Callable[[Console], None]) -> None:
     if rt.json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
     else:
-        text(Console(highlight=False, soft_wrap=True))
+        # Piped: no terminal's width to fit, so tables are not squeezed to 80 columns.
+        text(Console(highlight=False, soft_wrap=True,
+                     width=None if sys.stdout.isatty() else 200))
 
 
 def err_console() -> Console:
@@ -124,7 +126,12 @@ def _table(rows: list[dict], columns: tuple[str, ...], empty: str) -> Callable[[
         if not rows:
             console.print(empty)
             return
-        table = Table(*columns)
+        table = Table()
+        for c in columns:     # ids are copied from here: whole, on one line
+            if c.lower().endswith("uuid"):
+                table.add_column(c, no_wrap=True, min_width=36)
+            else:
+                table.add_column(c, overflow="fold")
         for r in rows:
             table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
         console.print(table)

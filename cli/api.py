@@ -27,9 +27,10 @@ DEFAULT_LOCAL = Path(".corral") / "local.json"
 class CliError(click.ClickException):
     """A failure shown as `Error: <message>` on stderr, ending the command with `code`."""
 
-    def __init__(self, message: str, code: int):
+    def __init__(self, message: str, code: int, status: int | None = None):
         super().__init__(message)
         self.exit_code = self.code = code
+        self.status = status      # the API's HTTP status, when it answered
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ class Api:
             raise CliError(f"{method} {path}: not allowed: {_message(reply)} "
                            f"(HTTP {reply.status_code})", UNREACHABLE)
         if reply.status_code >= 400:
-            raise CliError(f"{_message(reply)} (HTTP {reply.status_code})", REFUSED)
+            raise CliError(f"{_message(reply)} (HTTP {reply.status_code})", REFUSED,
+                           reply.status_code)
         try:
             return reply.json()
         except ValueError:

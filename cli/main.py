@@ -201,7 +201,7 @@ def _wait_cluster(uuid: str, want: set[str], timeout: float, gone_ok: bool) -> d
             try:
                 cluster = api.call("GET", f"/v1/clusters/{uuid}")
             except CliError as e:
-                if gone_ok and "(HTTP 404)" in e.message:
+                if gone_ok and e.status == 404:
                     cluster = {"uuid": uuid, "status": "TERMINATED"}
                 else:
                     raise
@@ -330,7 +330,7 @@ def _logs(api: Api, uuid: str) -> dict[str, str] | None:
     try:
         urls = api.call("GET", f"/v1/jobs/{uuid}/logs")
     except CliError as e:
-        if "(HTTP 409)" in e.message:
+        if e.status == 409:
             return None
         raise
     return {name: api.fetch_text(urls[f"{name}Url"]) for name in ("stdout", "stderr")}

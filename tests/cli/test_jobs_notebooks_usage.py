@@ -55,6 +55,17 @@ def test_a_failing_job_exits_4_and_json_carries_run_and_logs(corral, cluster):
     assert doc["stderr"] == "careful\n" and "ended FAILED" in ran.stderr
 
 
+def test_following_past_the_timeout_exits_5_and_the_run_goes_on(corral, cluster):
+    ticks, polls = iter(range(0, 10_000, 100)), []
+    ran = corral("jobs", "submit", "--cluster", cluster, "--source-path", "/shared/app/main.py",
+                 "--follow", "--timeout", "150", now=lambda: next(ticks), sleep=polls.append)
+    assert ran.code == 5 and "is still PENDING after 150s; it goes on" in ran.stderr, ran.stderr
+    assert polls == [2.0]
+    corral.platform.settle()
+    run_uuid = ran.stderr.split("Submitted job run ")[1].split()[0]
+    assert corral("-o", "json", "jobs", "get", run_uuid).json()["status"] == "SUCCEEDED"
+
+
 def test_submit_without_follow_and_its_refusals(corral, cluster):
     ran = corral("-o", "json", "jobs", "submit", "--cluster", cluster,
                  "--source-path", "/shared/app/main.py")

@@ -84,6 +84,15 @@ class Corral:
 
 
 @pytest.fixture
+def dead_url():
+    """A loopback port the OS chose, bound but not listening: a connection there is refused."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.fixture
 def corral(platform, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)      # no .corral/local.json of the project's is read
     return Corral(platform)

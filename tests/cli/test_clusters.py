@@ -91,7 +91,7 @@ def test_bad_input_is_a_usage_error_or_the_apis_message(corral):
     assert corral.platform.request("GET", "/v2/clusters").json_body["data"] == []
 
 
-def test_sign_in_failures_exit_3_with_a_clear_message(corral, tmp_path):
+def test_sign_in_failures_exit_3_with_a_clear_message(corral, dead_url):
     bad = corral("clusters", "list", env={"CORRAL_SECRET": "wrong"})
     assert bad.code == 3 and "cannot sign in with the key from options" in bad.stderr
     none = corral("clusters", "list", env={"CORRAL_API_URL": "", "CORRAL_CLIENT_ID": "",
@@ -101,9 +101,8 @@ def test_sign_in_failures_exit_3_with_a_clear_message(corral, tmp_path):
     assert half.code == 3 and "missing --secret (or CORRAL_SECRET)" in half.stderr
     scheme = corral("--api-url", "corral.test", "clusters", "list")
     assert scheme.code == 2 and "must start with http://" in scheme.stderr
-    # nothing listens there: the OS refuses at once (loopback only)
-    down = corral("--api-url", "http://127.0.0.1:9", "clusters", "list")
-    assert down.code == 3 and "cannot reach the platform at http://127.0.0.1:9" in down.stderr
+    down = corral("--api-url", dead_url, "clusters", "list")
+    assert down.code == 3 and f"cannot reach the platform at {dead_url}" in down.stderr
 
 
 def test_local_json_signs_in_and_its_faults_are_named(corral, tmp_path):

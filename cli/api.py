@@ -142,6 +142,16 @@ class Api:
             raise CliError(f"{method} {path} answered {reply.status_code} without JSON",
                            REFUSED)
 
+    def fetch_from(self, url: str, start: int) -> bytes:
+        """The bytes of a presigned URL from `start` on (no auth); b"" where there is nothing
+        (yet): an object not written, or no byte past `start` (416)."""
+        reply = self._send("GET", url, headers={"Range": f"bytes={start}-"} if start else {})
+        if reply.status_code == 206:
+            return reply.content
+        if reply.status_code == 200:       # a server that ignores Range sends it all
+            return reply.content[start:]
+        return b""
+
     def fetch_text(self, url: str) -> str:
         """A presigned URL (a job's log): no auth; a log not written yet reads as empty."""
         reply = self._send("GET", url)

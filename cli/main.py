@@ -6,11 +6,13 @@ JSON document on stdout: the answer (also when a wait ends FAILED: the exit code
 """
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 import click
 import requests
@@ -325,15 +327,41 @@ def jobs_get(uuid):
     out(j, _fields(j, JOB_FIELDS))
 
 
-def _logs(api: Api, uuid: str) -> dict[str, str] | None:
-    """stdout and stderr so far; None while no attempt has started (the API answers 409)."""
+def _log_urls(api: Api, uuid: str) -> dict[str, str] | None:
+    """The presigned URLs of the latest attempt's stdout and stderr; None while no attempt has
+    started (the API answers 409)."""
     try:
         urls = api.call("GET", f"/v1/jobs/{uuid}/logs")
     except CliError as e:
         if e.status == 409:
             return None
         raise
-    return {name: api.fetch_text(urls[f"{name}Url"]) for name in ("stdout", "stderr")}
+    return {name: urls[f"{name}Url"] for name in ("stdout", "stderr")}
+
+
+def _logs(api: Api, uuid: str) -> dict[str, str] | None:
+    urls = _log_urls(api, uuid)
+    return None if urls is None else {n: api.fetch_text(u) for n, u in urls.items()}
+
+
+class Tail:
+    """A growing log read from where the last read ended (an HTTP Range), decoded as UTF-8 even
+    when a read ends inside a character. Another object (the next attempt's log) starts over."""
+
+    def __init__(self):
+        self.key, self.offset, self.text = None, 0, ""
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def more(self, api: Api, url: str) -> str:
+        key = urlsplit(url).path
+        if key != self.key:
+            self.key, self.offset = key, 0
+            self.decoder.reset()
+        data = api.fetch_from(url, self.offset)
+        self.offset += len(data)
+        new = self.decoder.decode(data)
+        self.text += new
+        return new
 
 
 @jobs.command("logs")
@@ -377,25 +405,24 @@ def jobs_submit(cluster_uuid, source_path, args, name, follow, timeout):
         return
     if not rt.json:
         err_console().print(f"Submitted job run {run['uuid']} ({run['name']})")
-    printed = {"stdout": 0, "stderr": 0}
+    tails = {"stdout": Tail(), "stderr": Tail()}
     deadline = rt.now() + timeout
     while True:
         run = api.call("GET", f"/v1/jobs/{run['uuid']}")
-        logs = _logs(api, run["uuid"]) if run.get("status") != "PENDING" else None
-        if logs is not None and not rt.json:
-            for name_, to_err in (("stdout", False), ("stderr", True)):
-                text = logs[name_]
-                if len(text) > printed[name_]:
-                    click.echo(text[printed[name_]:], nl=False, err=to_err)
-                    printed[name_] = len(text)
+        urls = _log_urls(api, run["uuid"]) if run.get("status") != "PENDING" else None
+        for name_, to_err in (("stdout", False), ("stderr", True)):
+            new = tails[name_].more(api, urls[name_]) if urls else ""
+            if new and not rt.json:
+                click.echo(new, nl=False, err=to_err)
         if run.get("status") in JOB_TERMINAL:
             break
         if rt.now() >= deadline:
             raise CliError(f"job run {run['uuid']} is still {run.get('status')} after "
                            f"{timeout:g}s; it goes on", GAVE_UP)
         rt.sleep(POLL_SECONDS)
+    logs = {name_: t.text for name_, t in tails.items()}
     if rt.json:
-        out({"job": run, **(logs or {"stdout": "", "stderr": ""})}, lambda c: None)
+        out({"job": run, **logs}, lambda c: None)
     else:
         err_console().print(f"Job run {run['uuid']}: {run['status']}"
                             + (f" ({run['reason']})" if run.get("reason") else ""))

@@ -9,9 +9,11 @@ SDK_STAMP := $(SDK_VENV)/.installed
 
 .PHONY: run test bench clean sdk-venv
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The `corral` command (pyproject.toml): editable, so .venv/bin/corral runs cli/ as it is.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 # The official client pins pydantic v1: it gets a virtualenv of its own (with boto3, which

@@ -27,7 +27,7 @@ def test_every_contract_is_kept():
 
 @pytest.fixture
 def copy(tmp_path) -> Path:
-    for name in ("chalicelib", "handlers"):
+    for name in ("chalicelib", "handlers", "cli"):
         shutil.copytree(ROOT / name, tmp_path / name,
                         ignore=shutil.ignore_patterns("__pycache__", "templates"))
     shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")

@@ -6,10 +6,10 @@ Chalice packages only app.py, chalicelib/ and vendor/ (following links); handler
 zip through the committed link vendor/handlers -> ../handlers. This test proves it: it imports
 the app from the unzipped package alone, the way Lambda does.
 
-Offline and fast: chalice resolves requirements.txt with `pip download`. The test points pip
-at a wheelhouse made from the distributions already installed in this virtualenv (all pure
-Python), with no index, so the build never needs the network and packs the very versions the
-rest of the suite runs against."""
+Offline and fast: chalice resolves requirements.txt (the lock, see test_lock.py) with `pip
+download`. The test points pip at a wheelhouse made from the distributions already installed
+in this virtualenv (each the locked version, re-packed), with no index, so the build never
+needs the network and packs the very versions the rest of the suite runs against."""
 from __future__ import annotations
 
 import importlib.metadata as metadata
@@ -23,10 +23,8 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import locked
 import pytest
-from packaging.markers import default_environment
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
@@ -42,24 +40,15 @@ WIRED_ENV = {"CORRAL_STATE_TABLE": "StateTable", "CORRAL_EVENTS_TABLE": "EventsT
 
 # ---- a wheelhouse from this virtualenv ----------------------------------------------------
 
-def _closure(requirements: Path) -> list[metadata.Distribution]:
-    """The installed distributions requirements.txt resolves to (markers evaluated here)."""
-    env = {**default_environment(), "extra": ""}
-    lines = [line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
-    todo = [Requirement(line) for line in lines if line and not line.startswith("-")]
-    seen: dict[str, metadata.Distribution] = {}
-    while todo:
-        req = todo.pop()
-        if req.marker is not None and not req.marker.evaluate(env):
-            continue
-        name = canonicalize_name(req.name)
-        if name in seen:
-            continue
-        dist = metadata.distribution(req.name)
-        assert dist.version in req.specifier, f"installed {req.name} {dist.version} !~ {req}"
-        seen[name] = dist
-        todo.extend(Requirement(r) for r in dist.requires or [])
-    return list(seen.values())
+def _locked_dists() -> list[metadata.Distribution]:
+    """The installed distributions of every package requirements.txt (the lock) pins, each
+    the locked version."""
+    found = []
+    for pin in locked.pins():
+        dist = metadata.distribution(pin.name)
+        assert dist.version == pin.version, f"installed {pin.name} {dist.version}, locked {pin.version}"
+        found.append(dist)
+    return found
 
 
 def _rewheel(dist: metadata.Distribution, into: Path) -> Path:
@@ -85,7 +74,7 @@ def _rewheel(dist: metadata.Distribution, into: Path) -> Path:
 
 def _wheelhouse(into: Path) -> Path:
     into.mkdir()
-    for dist in _closure(ROOT / "requirements.txt"):
+    for dist in _locked_dists():
         _rewheel(dist, into)
     return into
 
@@ -115,8 +104,11 @@ def _project_copy(into: Path) -> Path:
     to itself."""
     skip = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
     into.mkdir()
-    for name in ("app.py", "requirements.txt"):
-        shutil.copy2(ROOT / name, into / name)
+    shutil.copy2(ROOT / "app.py", into / "app.py")
+    # The lock's exact pins without its hashes: they are PyPI's files', and the wheelhouse
+    # holds wheels re-packed from this virtualenv (the same versions, other bytes). A build
+    # from a wheelhouse of the real files (README) keeps the hashes and pip checks them.
+    (into / "requirements.txt").write_text(locked.without_hashes())
     for name in ("chalicelib", "handlers", "vendor", ".chalice"):
         shutil.copytree(ROOT / name, into / name, symlinks=True, ignore=skip)
     return into
@@ -241,6 +233,15 @@ def test_the_worker_consumes_the_work_queue_one_message_at_a_time(resources):
     # stack's queue (the handler's `corral-work` is only the local emulator's name).
     assert source["Properties"]["Queue"] == {"Fn::Sub": "${WorkQueue.Arn}"}
     assert source["Properties"]["BatchSize"] == 1
+
+
+def test_every_function_runs_on_the_pinned_python(resources):
+    """The runtime is the merge template's, the Makefile's Python, whichever Python ran
+    chalice (which would otherwise name its own)."""
+    version = re.search(r"^PYTHON_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)[1]
+    functions = _functions(resources)
+    assert len(functions) == 4
+    assert {p["Runtime"] for p in functions.values()} == {f"python{version}"}
 
 
 def test_the_tick_runs_every_minute(resources):

@@ -12,19 +12,17 @@ in this virtualenv (each the locked version, re-packed), with no index, so the b
 needs the network and packs the very versions the rest of the suite runs against."""
 from __future__ import annotations
 
-import importlib.metadata as metadata
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import sysconfig
 import zipfile
 from pathlib import Path
 
-import locked
 import pytest
+from lambda_build import chalice_exe, project_copy, quiet_env, wheelhouse
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
@@ -38,92 +36,16 @@ WIRED_ENV = {"CORRAL_STATE_TABLE": "StateTable", "CORRAL_EVENTS_TABLE": "EventsT
              "CORRAL_WORK_QUEUE_URL": "WorkQueue", "CORRAL_JWT_SECRET_ARN": "JwtSigningSecret"}
 
 
-# ---- a wheelhouse from this virtualenv ----------------------------------------------------
-
-def _locked_dists() -> list[metadata.Distribution]:
-    """The installed distributions of every package requirements.txt (the lock) pins, each
-    the locked version."""
-    found = []
-    for pin in locked.pins():
-        dist = metadata.distribution(pin.name)
-        assert dist.version == pin.version, f"installed {pin.name} {dist.version}, locked {pin.version}"
-        found.append(dist)
-    return found
-
-
-def _rewheel(dist: metadata.Distribution, into: Path) -> Path:
-    """Pack an installed distribution back into a wheel (its installed files minus bytecode
-    and scripts), under the tag it was installed with: py3 for pure Python, the manylinux
-    x86_64 tag for compiled ones (chalice checks that tag against Lambda's glibc)."""
-    files = [f for f in dist.files or [] if not str(f).startswith("..")
-             and "__pycache__" not in f.parts and not str(f).endswith(".pyc")]
-    info = next(f for f in files if f.name == "WHEEL" and f.parent.name.endswith(".dist-info"))
-    wheel_meta = info.read_text()
-    tags = re.findall(r"^Tag: (\S+)$", wheel_meta, re.M)
-    if "Root-Is-Purelib: true" in wheel_meta:
-        tag = next(t for t in tags if t.startswith("py3"))
-    else:
-        tag = next(t for t in tags if "manylinux" in t and t.endswith("x86_64"))
-    name = re.sub(r"[-_.]+", "_", dist.metadata["Name"])
-    target = into / f"{name}-{dist.version}-{tag}.whl"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as whl:
-        for f in files:
-            whl.write(f.locate(), str(f))
-    return target
-
-
-def _wheelhouse(into: Path) -> Path:
-    into.mkdir()
-    for dist in _locked_dists():
-        _rewheel(dist, into)
-    return into
-
-
-# ---- the package --------------------------------------------------------------------------
-
-def _chalice() -> str:
-    exe = Path(sys.executable).with_name("chalice")
-    assert exe.exists(), f"chalice is not installed next to {sys.executable}"
-    return str(exe)
-
-
-def _quiet_env(**extra: str) -> dict[str, str]:
-    """This environment without anything that points at a real AWS account or at the project's
-    own settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "CORRAL_", "PIP_", "PYTHON"))}
-    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true", **extra)
-    return env
-
-
-def _project_copy(into: Path) -> Path:
-    """What `chalice package` reads, copied as it is in the repo (the vendor/handlers link
-    kept a link): the build reads files nothing else writes meanwhile (the other test worker
-    importing modules writes bytecode beside them) and keeps its .chalice/deployments cache
-    to itself."""
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
-    into.mkdir()
-    shutil.copy2(ROOT / "app.py", into / "app.py")
-    # The lock's exact pins without its hashes: they are PyPI's files', and the wheelhouse
-    # holds wheels re-packed from this virtualenv (the same versions, other bytes). A build
-    # from a wheelhouse of the real files (README) keeps the hashes and pip checks them.
-    (into / "requirements.txt").write_text(locked.without_hashes())
-    for name in ("chalicelib", "handlers", "vendor", ".chalice"):
-        shutil.copytree(ROOT / name, into / name, symlinks=True, ignore=skip)
-    return into
-
-
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("package")
-    wheels = _wheelhouse(tmp / "wheels")
-    project = _project_copy(tmp / "project")
+    wheels = wheelhouse(tmp / "wheels")
+    project = project_copy(tmp / "project")
     out = tmp / "out"
     run = subprocess.run(
-        [_chalice(), "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, str(out)],
+        [chalice_exe(), "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, str(out)],
         cwd=project, capture_output=True, text=True, timeout=300,
-        env=_quiet_env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_CONFIG_FILE=os.devnull,
+        env=quiet_env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_CONFIG_FILE=os.devnull,
                        PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1"))
     assert run.returncode == 0, f"chalice package failed:\n{run.stdout}\n{run.stderr}"
     template = json.loads((out / "sam.json").read_text())
@@ -419,7 +341,7 @@ def test_the_app_imports_from_the_unzipped_package_alone(package, resources, tmp
     run = subprocess.run(
         [sys.executable, "-c", PROBE, *sorted(_functions(resources))],
         cwd=unzipped, capture_output=True, text=True, timeout=120,
-        env=_quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
+        env=quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
                        PYTHONDONTWRITEBYTECODE="1"))
     assert run.returncode == 0, run.stderr
     found = json.loads(run.stdout.strip().splitlines()[-1])

@@ -29,7 +29,7 @@ def locked_dists() -> list[metadata.Distribution]:
     return found
 
 
-def rewheel(dist: metadata.Distribution, into: Path) -> Path:
+def rewheel(dist: metadata.Distribution, into: Path, platform: str | None = None) -> Path:
     """Pack an installed distribution back into a wheel (its installed files minus bytecode
     and scripts), under the tag it was installed with: py3 for pure Python, the manylinux
     x86_64 tag for compiled ones (chalice checks that tag against Lambda's glibc)."""
@@ -42,6 +42,8 @@ def rewheel(dist: metadata.Distribution, into: Path) -> Path:
         tag = next(t for t in tags if t.startswith("py3"))
     else:
         tag = next(t for t in tags if "manylinux" in t and t.endswith("x86_64"))
+    if platform is not None:   # another platform tag, to stand for a wheel built elsewhere
+        tag = "-".join([*tag.split("-")[:2], platform])
     name = re.sub(r"[-_.]+", "_", dist.metadata["Name"])
     target = into / f"{name}-{dist.version}-{tag}.whl"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as whl:
@@ -50,11 +52,27 @@ def rewheel(dist: metadata.Distribution, into: Path) -> Path:
     return target
 
 
-def wheelhouse(into: Path) -> Path:
+def wheelhouse(into: Path, platforms: dict[str, str] | None = None) -> Path:
+    """platforms: package name -> the platform tag its wheel gets instead of its own."""
     into.mkdir()
     for dist in locked_dists():
-        rewheel(dist, into)
+        rewheel(dist, into, (platforms or {}).get(dist.metadata["Name"].lower()))
     return into
+
+
+# Lambda's python3.11 runs on Amazon Linux 2: glibc 2.26, the newest manylinux chalice takes.
+LAMBDA_GLIBC = (2, 26)
+
+
+def unfit_for_lambda(wheels: Path) -> list[str]:
+    """The packages of a wheelhouse whose wheel needs a newer glibc than Lambda's (chalice
+    leaves them out of the zip): this machine's own wheels may be built for its newer glibc."""
+    unfit = []
+    for wheel in wheels.glob("*.whl"):
+        glibcs = [(int(a), int(b)) for a, b in re.findall(r"manylinux_(\d+)_(\d+)_", wheel.name)]
+        if glibcs and min(glibcs) > LAMBDA_GLIBC:
+            unfit.append(wheel.name.split("-")[0].lower().replace("_", "-"))
+    return sorted(unfit)
 
 
 # ---- the package --------------------------------------------------------------------------

@@ -4,7 +4,11 @@ versions, through the script's --wheelhouse), and an `aws` first on PATH does wh
 does for `cloudformation package` (copies each function's local CodeUri into a folder standing
 for the bucket, keyed by its MD5 as the CLI does, and writes the template pointing there) and
 records every call. The script must run every step, in order, each on the previous one's
-output, and check what each step produced."""
+output, and check what each step produced.
+
+This machine's own compiled wheels may need a newer glibc than Lambda's (chalice then leaves
+them out of the zip and only warns): the script refuses that unless told the package is
+vendored (--allow-missing); the whole-path test names those packages, and only those."""
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lambda_build import chalice_exe, project_copy, quiet_env, wheelhouse
+from lambda_build import chalice_exe, project_copy, quiet_env, unfit_for_lambda, wheelhouse
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "corral-artifacts"
@@ -96,6 +100,10 @@ def _deploy(project: Path, env: dict, *args: str) -> subprocess.CompletedProcess
                           cwd=project, env=env, capture_output=True, text=True, timeout=300)
 
 
+def _allow_unfit(wheels: Path) -> list[str]:
+    return [arg for name in unfit_for_lambda(wheels) for arg in ("--allow-missing", name)]
+
+
 def _functions(template: dict) -> dict[str, dict]:
     return {k: r["Properties"] for k, r in template["Resources"].items()
             if r["Type"] == "AWS::Serverless::Function"}
@@ -107,7 +115,7 @@ def test_the_whole_path_up_to_the_deploy_call(built, aws, tmp_path):
     out = tmp_path / "out"
     run = _deploy(project, env, "--stage", "dev", "--bucket", BUCKET, "--region", "us-east-1",
                   "--parameter", "MarketplaceProductCode=prod123", "--wheelhouse", str(wheels),
-                  "--chalice", chalice_exe(), "--out", str(out))
+                  "--chalice", chalice_exe(), "--out", str(out), *_allow_unfit(wheels))
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     package, deploy = _calls(log)   # exactly two calls, in this order
 
@@ -152,10 +160,28 @@ def test_code_left_local_by_the_upload_step_is_never_deployed(built, aws, tmp_pa
     log, _, env = aws
     run = _deploy(project, {**env, "FAKE_AWS_KEEP": "1"}, "--stage", "dev", "--bucket", BUCKET,
                   "--wheelhouse", str(wheels), "--chalice", chalice_exe(),
-                  "--out", str(tmp_path / "out"))
+                  "--out", str(tmp_path / "out"), *_allow_unfit(wheels))
     assert run.returncode == 1
     assert f"CodeUri is './deployment.zip', not an object in s3://{BUCKET}/" in run.stderr
     assert [c[:2] for c in _calls(log)] == [["cloudformation", "package"]]
+
+
+def test_a_package_chalice_could_not_put_in_the_zip_stops_the_deploy(built, aws, tmp_path):
+    """A wheelhouse whose MarkupSafe wheel is built for glibc 2.34 (Lambda's python3.11 has
+    2.26): chalice leaves it out and goes on; the script stops before uploading anything."""
+    project, _ = built
+    log, _, env = aws
+    wheels = wheelhouse(tmp_path / "wheels", {"markupsafe": "manylinux_2_34_x86_64"})
+    others = [arg for name in unfit_for_lambda(wheels) if name != "markupsafe"
+              for arg in ("--allow-missing", name)]
+    run = _deploy(project, env, "--stage", "dev", "--bucket", BUCKET, "--wheelhouse",
+                  str(wheels), "--chalice", chalice_exe(), "--out", str(tmp_path / "out"),
+                  *others)
+    assert run.returncode == 1, run.stdout
+    assert "chalice found no Lambda wheel for" in run.stderr
+    assert "markupsafe==3.0.4" in run.stderr.lower()
+    assert "give --allow-missing markupsafe" in run.stderr.lower()
+    assert _calls(log) == []
 
 
 def test_the_dry_run_prints_the_three_commands_and_runs_none(aws, tmp_path):

@@ -26,6 +26,8 @@ from lambda_build import chalice_exe, project_copy, quiet_env, unfit_for_lambda,
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "corral-artifacts"
+REQUIRED = ["--parameter", "PublicUrl=https://corral.example.com",
+            "--parameter", "MailFrom=Corral <no-reply@example.com>"]
 FAKE_AWS = f"""#!{sys.executable}
 import hashlib, json, os, sys
 from pathlib import Path
@@ -114,7 +116,8 @@ def test_the_whole_path_up_to_the_deploy_call(built, aws, tmp_path):
     log, s3, env = aws
     out = tmp_path / "out"
     run = _deploy(project, env, "--stage", "dev", "--bucket", BUCKET, "--region", "us-east-1",
-                  "--parameter", "MarketplaceProductCode=prod123", "--wheelhouse", str(wheels),
+                  "--parameter", "MarketplaceProductCode=prod123", *REQUIRED,
+                  "--wheelhouse", str(wheels),
                   "--chalice", chalice_exe(), "--out", str(out), *_allow_unfit(wheels))
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     package, deploy = _calls(log)   # exactly two calls, in this order
@@ -146,7 +149,9 @@ def test_the_whole_path_up_to_the_deploy_call(built, aws, tmp_path):
     assert _option(deploy, "--region") == "us-east-1"
     assert _option(deploy, "--s3-bucket") == BUCKET   # a large template goes through S3 too
     overrides = deploy[deploy.index("--parameter-overrides") + 1:]
-    assert overrides == ["Stage=dev", "MarketplaceProductCode=prod123"]
+    assert overrides == ["Stage=dev", "MarketplaceProductCode=prod123",
+                         "PublicUrl=https://corral.example.com",
+                         "MailFrom=Corral <no-reply@example.com>"]
     assert "Successfully created/updated stack - corral-dev" in run.stdout
     shown = [shlex.split(line[2:]) for line in run.stdout.splitlines() if line.startswith("+ ")]
     assert shown[0][:4] == ["PIP_NO_INDEX=1", f"PIP_FIND_LINKS={wheels.resolve()}",
@@ -159,6 +164,7 @@ def test_code_left_local_by_the_upload_step_is_never_deployed(built, aws, tmp_pa
     project, wheels = built
     log, _, env = aws
     run = _deploy(project, {**env, "FAKE_AWS_KEEP": "1"}, "--stage", "dev", "--bucket", BUCKET,
+                  *REQUIRED,
                   "--wheelhouse", str(wheels), "--chalice", chalice_exe(),
                   "--out", str(tmp_path / "out"), *_allow_unfit(wheels))
     assert run.returncode == 1
@@ -174,7 +180,7 @@ def test_a_package_chalice_could_not_put_in_the_zip_stops_the_deploy(built, aws,
     wheels = wheelhouse(tmp_path / "wheels", {"markupsafe": "manylinux_2_34_x86_64"})
     others = [arg for name in unfit_for_lambda(wheels) if name != "markupsafe"
               for arg in ("--allow-missing", name)]
-    run = _deploy(project, env, "--stage", "dev", "--bucket", BUCKET, "--wheelhouse",
+    run = _deploy(project, env, "--stage", "dev", "--bucket", BUCKET, *REQUIRED, "--wheelhouse",
                   str(wheels), "--chalice", chalice_exe(), "--out", str(tmp_path / "out"),
                   *others)
     assert run.returncode == 1, run.stdout
@@ -187,7 +193,7 @@ def test_a_package_chalice_could_not_put_in_the_zip_stops_the_deploy(built, aws,
 def test_the_dry_run_prints_the_three_commands_and_runs_none(aws, tmp_path):
     log, _, env = aws
     out = tmp_path / "out"
-    run = _deploy(ROOT, env, "--stage", "prod", "--bucket", BUCKET, "--dry-run",
+    run = _deploy(ROOT, env, "--stage", "prod", "--bucket", BUCKET, "--dry-run", *REQUIRED,
                   "--parameter", "MarketplaceProductCode=abc", "--out", str(out))
     assert run.returncode == 0, run.stderr
     chalice, package, deploy = [shlex.split(line) for line in run.stdout.splitlines()]
@@ -197,7 +203,8 @@ def test_the_dry_run_prints_the_three_commands_and_runs_none(aws, tmp_path):
     assert _option(deploy, "--template-file") == _option(package, "--output-template-file")
     assert _option(deploy, "--stack-name") == "corral-prod"
     assert deploy[deploy.index("--parameter-overrides") + 1:] == [
-        "Stage=prod", "MarketplaceProductCode=abc"]
+        "Stage=prod", "PublicUrl=https://corral.example.com",
+        "MailFrom=Corral <no-reply@example.com>", "MarketplaceProductCode=abc"]
     assert _calls(log) == [] and not out.exists()
 
 
@@ -212,7 +219,8 @@ def test_the_dry_run_prints_the_three_commands_and_runs_none(aws, tmp_path):
     (["--wheelhouse", "/no/such/dir"], "--wheelhouse /no/such/dir is not a directory"),
 ])
 def test_bad_arguments_are_named(aws, args, message):
-    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, "--dry-run", *args)
+    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, "--dry-run", *REQUIRED,
+                  *args)
     assert run.returncode == 1
     assert message in run.stderr, run.stderr
 
@@ -229,16 +237,23 @@ def test_a_parameter_without_default_must_be_given(built, aws, tmp_path):
     shutil.copytree(built[0], project, symlinks=True)
     merge = project / ".chalice" / "merge-template.json"
     template = json.loads(merge.read_text())
-    template["Parameters"]["PublicUrl"] = {"Type": "String", "Description": "the public URL"}
+    template["Parameters"]["Extra"] = {"Type": "String", "Description": "an extra setting"}
     merge.write_text(json.dumps(template))
-    run = _deploy(project, aws[2], "--stage", "dev", "--bucket", BUCKET, "--dry-run")
+    run = _deploy(project, aws[2], "--stage", "dev", "--bucket", BUCKET, "--dry-run", *REQUIRED)
     assert run.returncode == 1
-    assert "missing --parameter PublicUrl=... (the public URL)" in run.stderr
+    assert "missing --parameter Extra=... (an extra setting)" in run.stderr
+
+
+def test_the_public_url_and_the_sender_must_be_given(aws):
+    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, "--dry-run")
+    assert run.returncode == 1
+    assert "missing --parameter PublicUrl=... (The platform's public https URL" in run.stderr
+    assert "MailFrom=... (The sender of activation email" in run.stderr
 
 
 def test_no_aws_cli_is_named_before_anything_is_built(aws, tmp_path):
-    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, "--chalice", chalice_exe(),
-                  "--aws", "no-such-aws", "--out", str(tmp_path / "out"))
+    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, *REQUIRED,
+                  "--chalice", chalice_exe(), "--aws", "no-such-aws", "--out", str(tmp_path / "out"))
     assert run.returncode == 1
     assert "the AWS CLI (no-such-aws) is not on PATH" in run.stderr
     assert not (tmp_path / "out").exists()
@@ -247,7 +262,8 @@ def test_no_aws_cli_is_named_before_anything_is_built(aws, tmp_path):
 def test_chalice_on_another_python_is_refused(aws, tmp_path):
     python = _executable(tmp_path / "python3.13", "#!/bin/sh\necho 3.13\n")
     chalice = _executable(tmp_path / "chalice", f"#!{python}\n")
-    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, "--chalice", str(chalice),
+    run = _deploy(ROOT, aws[2], "--stage", "dev", "--bucket", BUCKET, *REQUIRED,
+                  "--chalice", str(chalice),
                   "--out", str(tmp_path / "out"))
     assert run.returncode == 1
     assert f"chalice runs on {python} (Python 3.13); the Lambda runtime is python3.11" \

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import locked
+from chalicelib.kernel.config import DEPLOYED
 from lambda_build import chalice_exe, project_copy, quiet_env, unfit_for_lambda, wheelhouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,8 @@ TICK_HANDLER = "handlers.tick.on_tick"
 MARKETPLACE_HANDLER = "handlers.marketplace.on_marketplace_event"
 # AWS: set the source queue's visibility timeout to at least six times the function timeout.
 VISIBILITY_MARGIN = 6
+DEPLOYMENT_PARAMETERS = {"CORRAL_PUBLIC_URL": "PublicUrl", "CORRAL_MAIL_FROM": "MailFrom",
+                         "CORRAL_MARKETPLACE_PRODUCT_CODE": "MarketplaceProductCode"}
 WIRED_ENV = {"CORRAL_STATE_TABLE": "StateTable", "CORRAL_EVENTS_TABLE": "EventsTable",
              "CORRAL_WORK_QUEUE_URL": "WorkQueue", "CORRAL_JWT_SECRET_ARN": "JwtSigningSecret"}
 
@@ -200,8 +203,31 @@ def test_every_function_is_wired_to_this_stacks_tables_queue_and_secret(resource
         variables = props["Environment"]["Variables"]
         for name, resource in WIRED_ENV.items():
             assert variables.get(name) == {"Ref": resource}, f"{handler}: {name}"
-        assert variables["CORRAL_PLATFORM_ACCOUNT_ID"] == "481633624848"
+        # The platform is the account the stack is in (never the emulator's 481633624848);
+        # the public URL, the sender and the listing are the operator's parameters.
+        assert variables["CORRAL_PLATFORM_ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}, handler
+        for name, parameter in DEPLOYMENT_PARAMETERS.items():
+            assert variables[name] == {"Ref": parameter}, f"{handler}: {name}"
         assert "CORRAL_JWT_SECRET" not in variables
+        # Every setting a deployed function checks at start is there.
+        assert set(DEPLOYED) <= set(variables), set(DEPLOYED) - set(variables)
+
+
+def test_the_deployment_parameters_have_no_default_but_the_listing(package):
+    """scripts/deploy (and CloudFormation) ask for the public URL and the sender; an empty
+    product code means no Marketplace listing."""
+    parameters = package[1]["Parameters"]
+    for name in ("PublicUrl", "MailFrom"):
+        assert "Default" not in parameters[name] and parameters[name]["AllowedPattern"], name
+    assert parameters["MarketplaceProductCode"]["Default"] == ""
+    url = parameters["PublicUrl"]["AllowedPattern"]
+    assert re.fullmatch(url, "https://corral.example.com")
+    assert re.fullmatch(url, "https://abc123.execute-api.us-east-1.amazonaws.com/api")
+    assert not re.fullmatch(url, "http://corral.example.com")
+    assert not re.fullmatch(url, "https://corral.example.com/?next=x")
+    sender = parameters["MailFrom"]["AllowedPattern"]
+    assert re.fullmatch(sender, "Corral <no-reply@example.com>")
+    assert not re.fullmatch(sender, "Corral")
 
 
 def test_the_roles_grant_what_the_stack_creates(resources):
@@ -363,3 +389,38 @@ def test_the_app_imports_from_the_unzipped_package_alone(package, resources, tmp
         assert path and Path(path).is_relative_to(unzipped), f"{module} came from {path}"
     assert found["local"] is None
     assert str(ROOT) not in found["path"]
+
+
+START = "import app; from handlers import worker, tick, marketplace; print('started')"
+
+
+@pytest.mark.parametrize("missing", [None, "CORRAL_PUBLIC_URL", "CORRAL_MAIL_FROM",
+                                     "CORRAL_WORK_QUEUE_URL", "CORRAL_PLATFORM_ACCOUNT_ID"])
+def test_a_deployed_function_starts_only_with_its_settings(package, tmp_path, missing):
+    """On Lambda (AWS_LAMBDA_FUNCTION_NAME set), importing the app with a setting missing
+    fails at once, naming it, instead of running on local mode's defaults."""
+    unzipped = tmp_path / "task"
+    with zipfile.ZipFile(package[0] / "deployment.zip") as z:
+        z.extractall(unzipped)
+    settings = {"CORRAL_STATE_TABLE": "corral-dev-state", "CORRAL_EVENTS_TABLE": "corral-dev-events",
+                "CORRAL_WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/corral-dev-work",
+                "CORRAL_JWT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:corral-dev-jwt-AbCdEf",
+                "CORRAL_PLATFORM_ACCOUNT_ID": "111122223333",
+                "CORRAL_PUBLIC_URL": "https://corral.example.com",
+                "CORRAL_MAIL_FROM": "Corral <no-reply@example.com>",
+                "CORRAL_MARKETPLACE_PRODUCT_CODE": ""}
+    assert set(settings) == set(DEPLOYED)
+    settings.pop(missing, None)
+    site_packages = sysconfig.get_paths()["purelib"]
+    run = subprocess.run(
+        [sys.executable, "-c", START], cwd=unzipped, capture_output=True, text=True, timeout=120,
+        env=quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
+                      PYTHONDONTWRITEBYTECODE="1", AWS_LAMBDA_FUNCTION_NAME="corral-dev",
+                      **settings))
+    if missing is None:
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip().endswith("started")
+    else:
+        assert run.returncode != 0
+        assert "ConfigurationError: Corral cannot start:" in run.stderr, run.stderr
+        assert f"{missing} ({DEPLOYED[missing]}) is not set" in run.stderr

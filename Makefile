@@ -31,7 +31,8 @@ python-version:
 # Re-pins requirements.txt from requirements.in, with hashes, for Lambda's platform whatever
 # this machine is; keeps the versions already locked unless requirements.in rules them out
 # (make lock UPGRADE=--upgrade takes the newest allowed).
-lock: | $(STAMP)
+lock:
+	@test -x $(VENV)/bin/uv || { echo "make lock: $(VENV)/bin/uv is missing: run make run or make test first (they install it from requirements-dev.txt)." >&2; exit 1; }
 	$(VENV)/bin/uv pip compile requirements.in --quiet --generate-hashes \
 	  --python-version $(PYTHON_VERSION) --python-platform x86_64-manylinux2014 \
 	  --custom-compile-command "make lock" $(UPGRADE) -o requirements.txt

@@ -21,7 +21,7 @@ from .jobs import machine as job_machine
 from .jobs import templates as job_templates
 from .identity import customers
 from .identity.organizations import get_organization
-from .kernel import admission, holds
+from .kernel import admission, config, holds
 from .kernel.listing import ListQuery
 from .linking import health as link_health
 from .notebooks import commands as notebook_commands
@@ -155,7 +155,9 @@ def _linked(org_uuid: str) -> bool:
 
 
 def wire() -> None:
-    """Idempotent: tests and the local runner call it again after changing the environment."""
+    """Idempotent: tests and the local runner call it again after changing the environment.
+    A deployed function without a setting it needs stops here, naming it."""
+    config.check_deployment()
     for m in MACHINES:
         registry.register(m)
     holds.register(holds.ORGANIZATION, "workspaces", workspace_commands.live_names)

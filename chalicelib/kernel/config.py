@@ -3,6 +3,8 @@ the local runner). One place, so no module reads os.environ on its own."""
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -75,6 +77,49 @@ def load() -> Settings:
         entry_scheme=env.get("CORRAL_ENTRY_SCHEME", "https"),
         deploy_seconds=int(env.get("CORRAL_DEPLOY_SECONDS", "180")),
     )
+
+
+class ConfigurationError(RuntimeError):
+    """A deployed function started without a setting it needs."""
+
+
+# What a deployed function cannot do without, each with what it is (the merge template sets
+# them all: .chalice/merge-template.json, its parameters for the ones an operator chooses).
+DEPLOYED = {
+    "CORRAL_STATE_TABLE": "the state table's name",
+    "CORRAL_EVENTS_TABLE": "the event table's name",
+    "CORRAL_WORK_QUEUE_URL": "the work queue's URL",
+    "CORRAL_JWT_SECRET_ARN": "the ARN of the secret signing access tokens",
+    "CORRAL_PLATFORM_ACCOUNT_ID": "the platform's AWS account id (12 digits)",
+    "CORRAL_PUBLIC_URL": "the platform's public https URL (template parameter PublicUrl)",
+    "CORRAL_MAIL_FROM": "the SES-verified sender of activation email (parameter MailFrom)",
+    "CORRAL_MARKETPLACE_PRODUCT_CODE":
+        "the AWS Marketplace product code, empty for no listing (parameter MarketplaceProductCode)",
+}
+MAY_BE_EMPTY = {"CORRAL_MARKETPLACE_PRODUCT_CODE"}
+
+
+def deployment_problems(env: Mapping[str, str]) -> list[str]:
+    """What is missing or malformed in a deployed function's environment (Lambda sets
+    AWS_LAMBDA_FUNCTION_NAME); nothing is asked of tests and local mode."""
+    if not env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return []
+    problems = [f"{name} ({what}) is not set" for name, what in DEPLOYED.items()
+                if name not in env or (not env[name].strip() and name not in MAY_BE_EMPTY)]
+    account = env.get("CORRAL_PLATFORM_ACCOUNT_ID", "")
+    if account and not re.fullmatch(r"\d{12}", account):
+        problems.append(f"CORRAL_PLATFORM_ACCOUNT_ID={account!r} is not a 12-digit account id")
+    url = env.get("CORRAL_PUBLIC_URL", "")
+    if url and not re.fullmatch(r"https://[^/\s?#]+(/[^\s?#]*)?", url):
+        problems.append(f"CORRAL_PUBLIC_URL={url!r} is not an https URL (no query, no fragment)")
+    return problems
+
+
+def check_deployment(env: Mapping[str, str] | None = None) -> None:
+    """Refuse to start a deployed function without its settings, naming every one missing."""
+    problems = deployment_problems(os.environ if env is None else env)
+    if problems:
+        raise ConfigurationError("Corral cannot start: " + "; ".join(problems))
 
 
 _cached: Settings | None = None

@@ -6,17 +6,15 @@ Chalice packages only app.py, chalicelib/ and vendor/ (following links); handler
 zip through the committed link vendor/handlers -> ../handlers. This test proves it: it imports
 the app from the unzipped package alone, the way Lambda does.
 
-Offline and fast: chalice resolves requirements.txt with `pip download`. The test points pip
-at a wheelhouse made from the distributions already installed in this virtualenv (all pure
-Python), with no index, so the build never needs the network and packs the very versions the
-rest of the suite runs against."""
+Offline and fast: chalice resolves requirements.txt (the lock, see test_lock.py) with `pip
+download`. The test points pip at a wheelhouse made from the distributions already installed
+in this virtualenv (each the locked version, re-packed), with no index, so the build never
+needs the network and packs the very versions the rest of the suite runs against."""
 from __future__ import annotations
 
-import importlib.metadata as metadata
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,9 +22,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from packaging.markers import default_environment
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+import locked
+from chalicelib.kernel.config import DEPLOYED
+from lambda_build import chalice_exe, project_copy, quiet_env, unfit_for_lambda, wheelhouse
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
@@ -36,106 +34,26 @@ TICK_HANDLER = "handlers.tick.on_tick"
 MARKETPLACE_HANDLER = "handlers.marketplace.on_marketplace_event"
 # AWS: set the source queue's visibility timeout to at least six times the function timeout.
 VISIBILITY_MARGIN = 6
+DEPLOYMENT_PARAMETERS = {"CORRAL_PUBLIC_URL": "PublicUrl", "CORRAL_MAIL_FROM": "MailFrom",
+                         "CORRAL_MARKETPLACE_PRODUCT_CODE": "MarketplaceProductCode"}
 WIRED_ENV = {"CORRAL_STATE_TABLE": "StateTable", "CORRAL_EVENTS_TABLE": "EventsTable",
              "CORRAL_WORK_QUEUE_URL": "WorkQueue", "CORRAL_JWT_SECRET_ARN": "JwtSigningSecret"}
-
-
-# ---- a wheelhouse from this virtualenv ----------------------------------------------------
-
-def _closure(requirements: Path) -> list[metadata.Distribution]:
-    """The installed distributions requirements.txt resolves to (markers evaluated here)."""
-    env = {**default_environment(), "extra": ""}
-    lines = [line.split("#")[0].strip() for line in requirements.read_text().splitlines()]
-    todo = [Requirement(line) for line in lines if line and not line.startswith("-")]
-    seen: dict[str, metadata.Distribution] = {}
-    while todo:
-        req = todo.pop()
-        if req.marker is not None and not req.marker.evaluate(env):
-            continue
-        name = canonicalize_name(req.name)
-        if name in seen:
-            continue
-        dist = metadata.distribution(req.name)
-        assert dist.version in req.specifier, f"installed {req.name} {dist.version} !~ {req}"
-        seen[name] = dist
-        todo.extend(Requirement(r) for r in dist.requires or [])
-    return list(seen.values())
-
-
-def _rewheel(dist: metadata.Distribution, into: Path) -> Path:
-    """Pack an installed distribution back into a wheel (its installed files minus bytecode
-    and scripts), under the tag it was installed with: py3 for pure Python, the manylinux
-    x86_64 tag for compiled ones (chalice checks that tag against Lambda's glibc)."""
-    files = [f for f in dist.files or [] if not str(f).startswith("..")
-             and "__pycache__" not in f.parts and not str(f).endswith(".pyc")]
-    info = next(f for f in files if f.name == "WHEEL" and f.parent.name.endswith(".dist-info"))
-    wheel_meta = info.read_text()
-    tags = re.findall(r"^Tag: (\S+)$", wheel_meta, re.M)
-    if "Root-Is-Purelib: true" in wheel_meta:
-        tag = next(t for t in tags if t.startswith("py3"))
-    else:
-        tag = next(t for t in tags if "manylinux" in t and t.endswith("x86_64"))
-    name = re.sub(r"[-_.]+", "_", dist.metadata["Name"])
-    target = into / f"{name}-{dist.version}-{tag}.whl"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as whl:
-        for f in files:
-            whl.write(f.locate(), str(f))
-    return target
-
-
-def _wheelhouse(into: Path) -> Path:
-    into.mkdir()
-    for dist in _closure(ROOT / "requirements.txt"):
-        _rewheel(dist, into)
-    return into
-
-
-# ---- the package --------------------------------------------------------------------------
-
-def _chalice() -> str:
-    exe = Path(sys.executable).with_name("chalice")
-    assert exe.exists(), f"chalice is not installed next to {sys.executable}"
-    return str(exe)
-
-
-def _quiet_env(**extra: str) -> dict[str, str]:
-    """This environment without anything that points at a real AWS account or at the project's
-    own settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "CORRAL_", "PIP_", "PYTHON"))}
-    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true", **extra)
-    return env
-
-
-def _project_copy(into: Path) -> Path:
-    """What `chalice package` reads, copied as it is in the repo (the vendor/handlers link
-    kept a link): the build reads files nothing else writes meanwhile (the other test worker
-    importing modules writes bytecode beside them) and keeps its .chalice/deployments cache
-    to itself."""
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments")
-    into.mkdir()
-    for name in ("app.py", "requirements.txt"):
-        shutil.copy2(ROOT / name, into / name)
-    for name in ("chalicelib", "handlers", "vendor", ".chalice"):
-        shutil.copytree(ROOT / name, into / name, symlinks=True, ignore=skip)
-    return into
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("package")
-    wheels = _wheelhouse(tmp / "wheels")
-    project = _project_copy(tmp / "project")
+    wheels = wheelhouse(tmp / "wheels")
+    project = project_copy(tmp / "project")
     out = tmp / "out"
     run = subprocess.run(
-        [_chalice(), "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, str(out)],
+        [chalice_exe(), "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, str(out)],
         cwd=project, capture_output=True, text=True, timeout=300,
-        env=_quiet_env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_CONFIG_FILE=os.devnull,
+        env=quiet_env(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_CONFIG_FILE=os.devnull,
                        PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1"))
     assert run.returncode == 0, f"chalice package failed:\n{run.stdout}\n{run.stderr}"
     template = json.loads((out / "sam.json").read_text())
-    return out, template
+    return out, template, wheels
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +88,17 @@ def test_the_zip_holds_the_app_chalicelib_and_the_handlers(names):
                      "handlers/tick.py", "handlers/marketplace.py", "pynamodb/__init__.py",
                      "jwt/__init__.py"):
         assert required in names, f"{required} is missing from the package"
+
+
+def test_the_zip_holds_every_locked_package_lambda_can_run(package, names):
+    """Each locked distribution's .dist-info is in the zip, except those whose wheel here is
+    built for a newer glibc than Lambda's (chalice leaves them out; scripts/deploy refuses
+    such a build): this machine's may be, a wheelhouse of the lock's own files never is."""
+    unfit = set(unfit_for_lambda(package[2]))
+    tops = {n.split("/", 1)[0].lower() for n in names}
+    for pin in locked.pins():
+        info = f"{pin.name.replace('-', '_')}-{pin.version}.dist-info"
+        assert (info in tops) != (pin.name in unfit), f"{pin.name}: {info} in the zip: {info in tops}"
 
 
 def test_the_zip_leaves_local_mode_tests_and_the_repo_out(names):
@@ -243,6 +172,15 @@ def test_the_worker_consumes_the_work_queue_one_message_at_a_time(resources):
     assert source["Properties"]["BatchSize"] == 1
 
 
+def test_every_function_runs_on_the_pinned_python(resources):
+    """The runtime is the merge template's, the Makefile's Python, whichever Python ran
+    chalice (which would otherwise name its own)."""
+    version = re.search(r"^PYTHON_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)[1]
+    functions = _functions(resources)
+    assert len(functions) == 4
+    assert {p["Runtime"] for p in functions.values()} == {f"python{version}"}
+
+
 def test_the_tick_runs_every_minute(resources):
     tick = _functions(resources)[TICK_HANDLER]
     (schedule,) = [e for e in tick["Events"].values() if e["Type"] == "Schedule"]
@@ -265,8 +203,31 @@ def test_every_function_is_wired_to_this_stacks_tables_queue_and_secret(resource
         variables = props["Environment"]["Variables"]
         for name, resource in WIRED_ENV.items():
             assert variables.get(name) == {"Ref": resource}, f"{handler}: {name}"
-        assert variables["CORRAL_PLATFORM_ACCOUNT_ID"] == "481633624848"
+        # The platform is the account the stack is in (never the emulator's 481633624848);
+        # the public URL, the sender and the listing are the operator's parameters.
+        assert variables["CORRAL_PLATFORM_ACCOUNT_ID"] == {"Ref": "AWS::AccountId"}, handler
+        for name, parameter in DEPLOYMENT_PARAMETERS.items():
+            assert variables[name] == {"Ref": parameter}, f"{handler}: {name}"
         assert "CORRAL_JWT_SECRET" not in variables
+        # Every setting a deployed function checks at start is there.
+        assert set(DEPLOYED) <= set(variables), set(DEPLOYED) - set(variables)
+
+
+def test_the_deployment_parameters_have_no_default_but_the_listing(package):
+    """scripts/deploy (and CloudFormation) ask for the public URL and the sender; an empty
+    product code means no Marketplace listing."""
+    parameters = package[1]["Parameters"]
+    for name in ("PublicUrl", "MailFrom"):
+        assert "Default" not in parameters[name] and parameters[name]["AllowedPattern"], name
+    assert parameters["MarketplaceProductCode"]["Default"] == ""
+    url = parameters["PublicUrl"]["AllowedPattern"]
+    assert re.fullmatch(url, "https://corral.example.com")
+    assert re.fullmatch(url, "https://abc123.execute-api.us-east-1.amazonaws.com/api")
+    assert not re.fullmatch(url, "http://corral.example.com")
+    assert not re.fullmatch(url, "https://corral.example.com/?next=x")
+    sender = parameters["MailFrom"]["AllowedPattern"]
+    assert re.fullmatch(sender, "Corral <no-reply@example.com>")
+    assert not re.fullmatch(sender, "Corral")
 
 
 def test_the_roles_grant_what_the_stack_creates(resources):
@@ -418,7 +379,7 @@ def test_the_app_imports_from_the_unzipped_package_alone(package, resources, tmp
     run = subprocess.run(
         [sys.executable, "-c", PROBE, *sorted(_functions(resources))],
         cwd=unzipped, capture_output=True, text=True, timeout=120,
-        env=_quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
+        env=quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
                        PYTHONDONTWRITEBYTECODE="1"))
     assert run.returncode == 0, run.stderr
     found = json.loads(run.stdout.strip().splitlines()[-1])
@@ -428,3 +389,38 @@ def test_the_app_imports_from_the_unzipped_package_alone(package, resources, tmp
         assert path and Path(path).is_relative_to(unzipped), f"{module} came from {path}"
     assert found["local"] is None
     assert str(ROOT) not in found["path"]
+
+
+START = "import app; from handlers import worker, tick, marketplace; print('started')"
+
+
+@pytest.mark.parametrize("missing", [None, "CORRAL_PUBLIC_URL", "CORRAL_MAIL_FROM",
+                                     "CORRAL_WORK_QUEUE_URL", "CORRAL_PLATFORM_ACCOUNT_ID"])
+def test_a_deployed_function_starts_only_with_its_settings(package, tmp_path, missing):
+    """On Lambda (AWS_LAMBDA_FUNCTION_NAME set), importing the app with a setting missing
+    fails at once, naming it, instead of running on local mode's defaults."""
+    unzipped = tmp_path / "task"
+    with zipfile.ZipFile(package[0] / "deployment.zip") as z:
+        z.extractall(unzipped)
+    settings = {"CORRAL_STATE_TABLE": "corral-dev-state", "CORRAL_EVENTS_TABLE": "corral-dev-events",
+                "CORRAL_WORK_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/corral-dev-work",
+                "CORRAL_JWT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:corral-dev-jwt-AbCdEf",
+                "CORRAL_PLATFORM_ACCOUNT_ID": "111122223333",
+                "CORRAL_PUBLIC_URL": "https://corral.example.com",
+                "CORRAL_MAIL_FROM": "Corral <no-reply@example.com>",
+                "CORRAL_MARKETPLACE_PRODUCT_CODE": ""}
+    assert set(settings) == set(DEPLOYED)
+    settings.pop(missing, None)
+    site_packages = sysconfig.get_paths()["purelib"]
+    run = subprocess.run(
+        [sys.executable, "-c", START], cwd=unzipped, capture_output=True, text=True, timeout=120,
+        env=quiet_env(PYTHONPATH=os.pathsep.join([str(unzipped), site_packages]),
+                      PYTHONDONTWRITEBYTECODE="1", AWS_LAMBDA_FUNCTION_NAME="corral-dev",
+                      **settings))
+    if missing is None:
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip().endswith("started")
+    else:
+        assert run.returncode != 0
+        assert "ConfigurationError: Corral cannot start:" in run.stderr, run.stderr
+        assert f"{missing} ({DEPLOYED[missing]}) is not set" in run.stderr

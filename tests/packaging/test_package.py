@@ -110,8 +110,10 @@ def test_the_zip_leaves_local_mode_tests_and_the_repo_out(names):
 # ---- what the template declares ----------------------------------------------------------
 
 def test_the_template_is_valid_cloudformation(package):
-    from cfnlint.api import lint_file
-    problems = [str(m) for m in lint_file(package[0] / "sam.json")]
+    from cfnlint.api import ManualArgs, lint_file
+    # informational checks included: the template is clean at every level
+    problems = [str(m) for m in lint_file(package[0] / "sam.json",
+                                          config=ManualArgs(include_checks=["I"]))]
     assert not problems, "\n".join(problems)
 
 
@@ -303,7 +305,8 @@ def test_marketplace_notices_reach_the_platform_both_ways(package, resources):
     account = fields["marketplace_topic_account"].default
     region = fields["marketplace_topic_region"].default
     subscribed = {r["Properties"]["TopicArn"]["Fn::Sub"]: r for r in resources.values()
-                  if r["Type"] == "AWS::SNS::Subscription"}
+                  if r["Type"] == "AWS::SNS::Subscription"
+                  and r["Properties"]["Protocol"] == "https"}
     assert set(subscribed) == {f"arn:aws:sns:{region}:{account}:{topic}-${{MarketplaceProductCode}}"
                                for topic in (notices.SUBSCRIPTION_TOPIC, notices.ENTITLEMENT_TOPIC)}
     for sub in subscribed.values():
@@ -424,3 +427,58 @@ def test_a_deployed_function_starts_only_with_its_settings(package, tmp_path, mi
         assert run.returncode != 0
         assert "ConfigurationError: Corral cannot start:" in run.stderr, run.stderr
         assert f"{missing} ({DEPLOYED[missing]}) is not set" in run.stderr
+
+
+# ---- operations ---------------------------------------------------------------------------
+
+def _alarmed(resources: dict) -> dict:
+    return {json.dumps(r["Properties"]["Dimensions"]): r for r in resources.values()
+            if r["Type"] == "AWS::CloudWatch::Alarm" and "Dimensions" in r["Properties"]}
+
+
+def test_dead_letters_and_function_errors_raise_alarms_to_the_stacks_topic(resources):
+    alarms = _alarmed(resources)
+    for dlq in ("WorkDeadLetterQueue", "MarketplaceEventsDeadLetterQueue"):
+        [alarm] = [a for k, a in alarms.items() if dlq in k]
+        props = alarm["Properties"]
+        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert props["Threshold"] == 1 and props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    function_alarms = [a for a in resources.values() if a["Type"] == "AWS::CloudWatch::Alarm"
+                       and a["Properties"].get("Namespace") == "AWS/Lambda"]
+    lambdas = [k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert sorted(a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in function_alarms) \
+        == sorted(lambdas)
+    stale = resources["StaleUsageReportMetric"]["Properties"]
+    assert "ALERT usage-report-stale" in stale["FilterPattern"]     # usage/report.py's line
+    from chalicelib.usage import report
+    assert report.__doc__ and "ALERT usage-report-stale" in report.__doc__
+
+
+def test_every_function_keeps_its_logs_for_the_retention_asked(resources):
+    lambdas = [k for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r for r in resources.values()
+              if r["Type"] == "AWS::Logs::LogGroup"}
+    assert set(groups) == {f"/aws/lambda/${{{name}}}" for name in lambdas}
+    assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+               for g in groups.values())
+
+
+def test_a_burst_is_bounded_and_what_holds_state_is_kept(resources):
+    [source] = [e for r in resources.values() if r["Type"] == "AWS::Serverless::Function"
+                for e in r["Properties"].get("Events", {}).values() if e["Type"] == "SQS"]
+    assert source["Properties"]["ScalingConfig"] == {"MaximumConcurrency":
+                                                     {"Ref": "WorkerConcurrency"}}
+    [api] = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Api"]
+    [throttle] = api["Properties"]["MethodSettings"]
+    assert (throttle["ThrottlingRateLimit"], throttle["ThrottlingBurstLimit"]) == (
+        {"Ref": "ApiRateLimit"}, {"Ref": "ApiBurstLimit"})
+    for name in ("StateTable", "EventsTable"):
+        table = resources[name]
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True}
+    for name in ("StateTable", "EventsTable", "WorkQueue", "WorkDeadLetterQueue",
+                 "MarketplaceEventsDeadLetterQueue", "JwtSigningSecret"):
+        assert (resources[name]["DeletionPolicy"], resources[name]["UpdateReplacePolicy"]) == (
+            "Retain", "Retain"), name
+

@@ -303,20 +303,26 @@ def main() -> int:
         raise
     signals.interrupting = False
     print("\nStopping...", flush=True)
-    _shutdown(emulator, server, threads, stop)
-    if up:
-        target.unlink(missing_ok=True)
-        try:   # after the shutdown: nothing changes it now, the nodes' processes have ended
+
+    def save() -> None:
+        """The HTTP server and the pump have stopped: nothing changes the platform now. Before
+        the emulator ends the nodes' processes: a command still running is kept as lost."""
+        try:
             print(f"State saved in {kept.save(state_dir, settings)}", flush=True)
         except Exception:
             log.exception("the local state could not be saved on stop")
+
+    _shutdown(emulator, server, threads, stop, save if up else None)
+    if up:
+        target.unlink(missing_ok=True)
     print("Stopped.", flush=True)
     return 0 if up else 128 + (signals.received or 0)
 
 
 def _shutdown(emulator: Emulator, server, threads: list[threading.Thread],
-              stop: threading.Event) -> None:
-    """Each step bounded; the threads left are daemons, gone with the process."""
+              stop: threading.Event, before_emulator: Callable[[], None] | None = None) -> None:
+    """Each step bounded; the threads left are daemons, gone with the process.
+    `before_emulator` runs once nothing but the nodes' processes can change the backends."""
     stop.set()                                    # the pump ends after its current round
     started = [t for t in threads if t.ident is not None]
     if server is not None:
@@ -329,6 +335,8 @@ def _shutdown(emulator: Emulator, server, threads: list[threading.Thread],
             if t.is_alive():
                 log.warning("the pump did not stop within %gs; exiting anyway",
                             PUMP_STOP_SECONDS)
+    if before_emulator is not None:
+        before_emulator()
     _bounded("the AWS emulator", emulator.stop, EMULATOR_STOP_SECONDS)
 
 

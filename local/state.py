@@ -14,13 +14,15 @@ version, or one that cannot be read, is refused (``StateError``, whose message s
 start afresh): it is never half-loaded.
 
 What does not survive: processes. A node's command still running when the state was written
-(a job's script) ended with the platform, so it comes back ended: ``Failed`` with exit status
-137 (as a process killed by SIGKILL), and the platform's usual failure path handles it. A
+(a job's script) ended with the platform, so it comes back ended: ``Terminated`` (SSM's status for a
+command the system ended), and the platform's usual failure path handles it (a job run: FAILED,
+"the head node did not run the command to its end"). A
 notebook's Jupyter, started in the background, is gone too (see the README). The CloudFront
 edges (one loopback port per distribution) are opened again, on their old port when free."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import importlib
 import io
@@ -37,6 +39,9 @@ from typing import Any
 
 import moto
 from moto.core.base_backend import BackendDict
+from moto.core.utils import utcnow
+
+from .moto_ext.ssm_commands import Invocation
 
 log = logging.getLogger("corral.state")
 
@@ -44,7 +49,8 @@ FORMAT = 1
 MAGIC = b"CORRAL-STATE "
 BACKENDS = "backends.pickle"
 SETTINGS = "settings.json"
-LOST_EXIT_STATUS = 137       # a node's process that was running when the platform stopped
+LOST_STATUS = "Terminated"    # a node's command still running when the state was written
+LOST_EXIT_STATUS = 137       # its process's exit status, should anything ask
 SAVE_TRIES = 5               # a request changing a backend mid-pickle: try again
 
 
@@ -118,6 +124,12 @@ class _Pickler(pickle.Pickler):
             return threading.Condition, ()
         if isinstance(obj, threading.Event):
             return threading.Event, ()
+        if isinstance(obj, Invocation) and obj.ended is None and obj.process is not None \
+                and obj.process.poll() is None:
+            # Still running: after a restart its process is gone. SSM's word for a command
+            # the system ended (the platform's failure path: "did not run to its end").
+            lost = dataclasses.replace(obj, ended=LOST_STATUS, end_date=utcnow())
+            return lost.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
         if isinstance(obj, (subprocess.Popen, _Ended)):
             return _Ended, (obj.pid, obj.poll())
         if isinstance(obj, defaultdict) and (type(obj) is not defaultdict

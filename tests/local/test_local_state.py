@@ -212,7 +212,7 @@ def _round_trip(obj):
     return pickle.loads(buf.getvalue())
 
 
-def test_a_node_process_lost_with_the_platform_comes_back_failed(tmp_path):
+def test_a_node_process_lost_with_the_platform_comes_back_terminated(tmp_path):
     out, err = tmp_path / "out", tmp_path / "err"
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     done = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
@@ -223,6 +223,6 @@ def test_a_node_process_lost_with_the_platform_comes_back_failed(tmp_path):
     finally:
         running.kill()
         running.wait()
-    assert lost.status() == "Failed" and lost.response_code() == state.LOST_EXIT_STATUS
-    assert lost.end_date is not None
+    assert lost.status() == "Terminated" and lost.response_code() == -1
+    assert lost.end_date is not None and lost.process.poll() == state.LOST_EXIT_STATUS
     assert ended.status() == "Failed" and ended.response_code() == 3

@@ -85,6 +85,16 @@ def _token(info: dict, client_id: str, secret: str) -> str:
     return got["access_token"]
 
 
+def _until(info: dict, path: str, token: str, done, timeout: float = RUNNING_TIMEOUT) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        status, got = _call(info, "GET", path, token=token)
+        assert status == 200, got
+        if done(got) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.5)
+
+
 def test_a_restart_keeps_the_organization_keys_and_a_running_cluster(tmp_path):
     state_dir = tmp_path / "corral"
     first = _Run(state_dir, tmp_path / "first.log")
@@ -96,13 +106,20 @@ def test_a_restart_keeps_the_organization_keys_and_a_running_cluster(tmp_path):
             "autoStop": 0, "autoPause": 0}, token)
         assert status in (200, 202), created
         uuid = created["uuid"]
-        deadline = time.monotonic() + RUNNING_TIMEOUT
-        while True:
-            status, cluster = _call(info, "GET", f"/v1/clusters/{uuid}", token=token)
-            if cluster["status"] == "RUNNING" or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        cluster = _until(info, f"/v1/clusters/{uuid}", token,
+                         lambda c: c["status"] == "RUNNING")
         assert cluster["status"] == "RUNNING", cluster
+        # A job still running when the platform stops: its process does not survive.
+        shared = next((state_dir / "efs").iterdir()) / "sleepy"
+        shared.mkdir()
+        (shared / "sleep.py").write_text("import time\ntime.sleep(600)\n")
+        status, run = _call(info, "POST", "/v1/jobs", {
+            "clusterUUID": uuid, "name": "sleepy", "jobConfig": {
+                "type": "PYTHON", "source": {"type": "WORKSPACE", "path": "/shared/sleepy"},
+                "sourceLocation": "sleep.py"}}, token)
+        assert status in (200, 202), run
+        run = _until(info, f"/v1/jobs/{run['uuid']}", token, lambda r: r["status"] != "PENDING")
+        assert run["status"] == "RUNNING", run
         assert first.stop() == 0
     finally:
         first.kill()
@@ -144,6 +161,11 @@ def test_a_restart_keeps_the_organization_keys_and_a_running_cluster(tmp_path):
             {"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
                for i in r["Instances"]}
         assert {n["instanceId"] for n in kept["nodeMetadata"]} <= ids
+        # The job's process was lost: the run ends FAILED by the usual path, not RUNNING forever.
+        ended = _until(again, f"/v1/jobs/{run['uuid']}", fresh,
+                       lambda r: r["status"] != "RUNNING")
+        assert ended["status"] == "FAILED", ended
+        assert "did not run the command to its end: SSM says Terminated" in ended["reason"]
         assert second.stop() == 0
     finally:
         second.kill()

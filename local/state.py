@@ -17,8 +17,10 @@ What does not survive: processes. A node's command still running when the state 
 (a job's script) ended with the platform, so it comes back ended: ``Terminated`` (SSM's status for a
 command the system ended), and the platform's usual failure path handles it (a job run: FAILED,
 "the head node did not run the command to its end"). A
-notebook's Jupyter, started in the background, is gone too (see the README). The CloudFront
-edges (one loopback port per distribution) are opened again, on their old port when free."""
+notebook node's Jupyter Server, started in the background, is gone too: it is started again on
+its node, on its port (ssm_commands.restart_servers), and the CloudFront edges (one loopback
+port per distribution) are opened again on their old ports when free, so an OPEN NOTEBOOK link
+keeps working (a port taken meanwhile: the distribution gets a new one)."""
 from __future__ import annotations
 
 import copy
@@ -241,6 +243,10 @@ def restore(backends: list) -> None:
         if bd not in BackendDict._instances:
             BackendDict._instances.append(bd)
     _reopen_edges()
+    from .moto_ext import ssm_commands
+    restarted = ssm_commands.restart_servers()
+    if restarted:
+        log.info("Jupyter Server started again on %s", ", ".join(restarted))
 
 
 def _reopen_edges() -> None:

@@ -1,6 +1,7 @@
 """`make run` keeps its state across a restart (local/state.py): a RUNNING cluster made with
 the demo's workspace key is there after SIGINT and a start on the same state folder, with its
-task, the organization and the same keys; a state it cannot use is refused, saying how to
+task, the organization and the same keys; a job that was running ends FAILED; a READY
+notebook's Jupyter answers again behind the same entry point; a state it cannot use is refused, saying how to
 start afresh; a node's process lost with the platform comes back ended, never InProgress."""
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.e2e.server import PLATFORM_PYTHON, ROOT, _local_env, _tail, _wait_for
 
 STOP_TIMEOUT = 20
 RUNNING_TIMEOUT = 30
+NOTEBOOK_TIMEOUT = 60
 
 
 class _Run:
@@ -85,6 +87,19 @@ def _token(info: dict, client_id: str, secret: str) -> str:
     return got["access_token"]
 
 
+def _jupyter(url: str):
+    """Jupyter's own answer to an API call without its token (403, from Tornado), or what
+    the edge answered instead (a CloudFront error: 502, 504)."""
+    try:
+        with urllib.request.urlopen(url + "api/status", timeout=10) as r:
+            return r.status, r.headers.get("Server")
+    except urllib.error.HTTPError as e:
+        return e.code if e.headers.get("Server", "").startswith("Tornado") else \
+            (e.code, e.headers.get("Server"))
+    except OSError as e:
+        return repr(e)
+
+
 def _until(info: dict, path: str, token: str, done, timeout: float = RUNNING_TIMEOUT) -> dict:
     deadline = time.monotonic() + timeout
     while True:
@@ -109,6 +124,13 @@ def test_a_restart_keeps_the_organization_keys_and_a_running_cluster(tmp_path):
         cluster = _until(info, f"/v1/clusters/{uuid}", token,
                          lambda c: c["status"] == "RUNNING")
         assert cluster["status"] == "RUNNING", cluster
+        status, notebook = _call(info, "POST", "/v1/notebooks", {
+            "name": "kept", "instanceType": "c5.large", "clusterUUID": uuid}, token)
+        assert status in (200, 202), notebook
+        notebook = _until(info, f"/v1/notebooks/{notebook['uuid']}", token,
+                          lambda n: n["status"] in ("READY", "FAILED"), timeout=NOTEBOOK_TIMEOUT)
+        assert notebook["status"] == "READY", notebook
+        assert _jupyter(notebook["url"]) == 403     # Jupyter itself, through the edge: no token
         # A job still running when the platform stops: its process does not survive.
         shared = next((state_dir / "efs").iterdir()) / "sleepy"
         shared.mkdir()
@@ -166,6 +188,13 @@ def test_a_restart_keeps_the_organization_keys_and_a_running_cluster(tmp_path):
                        lambda r: r["status"] != "RUNNING")
         assert ended["status"] == "FAILED", ended
         assert "did not run the command to its end: SSM says Terminated" in ended["reason"]
+        # The notebook's Jupyter is started again on its node, behind the same entry point.
+        status, nb = _call(again, "GET", f"/v1/notebooks/{notebook['uuid']}", token=fresh)
+        assert nb["status"] == "READY" and nb["url"] == notebook["url"], nb
+        deadline = time.monotonic() + RUNNING_TIMEOUT
+        while (answer := _jupyter(nb["url"])) != 403 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert answer == 403, f"{nb['url']}: {answer}"
         assert second.stop() == 0
     finally:
         second.kill()

@@ -49,7 +49,8 @@ class _Run:
             while "Press Ctrl-C to stop." not in self.output():
                 assert self.proc.poll() is None and time.monotonic() < deadline
                 time.sleep(0.1)
-            return info
+            # Read again: a crashed run leaves its local.json behind until this one's is written.
+            return json.loads(self.settings.read_text()) or info
         except AssertionError:
             print(_tail(self.log))
             raise
@@ -195,6 +196,36 @@ def test_a_restart_keeps_the_organization_keys_and_a_running_cluster(tmp_path):
         while (answer := _jupyter(nb["url"])) != 403 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert answer == 403, f"{nb['url']}: {answer}"
+        assert second.stop() == 0
+    finally:
+        second.kill()
+
+
+def test_a_crash_loses_at_most_the_last_interval(tmp_path):
+    """Written every CORRAL_SAVE_SECONDS while up: after a SIGKILL (no clean stop) the next
+    start finds what was made more than an interval before."""
+    state_dir = tmp_path / "corral"
+    first = _Run(state_dir, tmp_path / "first.log", CORRAL_SAVE_SECONDS="1")
+    try:
+        info = first.up()
+        token = _token(info, info["client_id"], info["secret_key"])
+        status, created = _call(info, "POST", "/v1/clusters", {
+            "name": "crash", "instanceType": "c5.2xlarge", "workersQuantity": 1}, token)
+        assert status in (200, 202), created
+        time.sleep(3)
+        first.proc.kill()
+        first.proc.wait(timeout=10)
+    finally:
+        first.kill()
+    assert "State saved in" not in first.output()        # no clean stop
+    assert not list((state_dir / "state").glob("*.tmp"))
+
+    second = _Run(state_dir, tmp_path / "second.log")
+    try:
+        again = second.up()
+        status, kept = _call(again, "GET", f"/v1/clusters/{created['uuid']}",
+                             token=_token(again, info["client_id"], info["secret_key"]))
+        assert status == 200 and kept["name"] == "crash", kept
         assert second.stop() == 0
     finally:
         second.kill()

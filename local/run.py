@@ -17,6 +17,10 @@ Event.wait(), asleep for good. So:
   thread it interrupted holds): it records the signal, and during the start-up raises
   StopRequested to cut it short;
 - each step of the shutdown is bounded (the HTTP server, the pump, the emulator's thread).
+State survives a restart (local/state.py): moto's backends and the printed settings are kept under
+$CORRAL_STATE_DIR/state, written every $CORRAL_SAVE_SECONDS and on a clean stop, and restored at
+start instead of seeding again; CORRAL_FRESH=1 starts afresh. A state that cannot be used (another
+version, corrupt) is refused: exit 2 with a message saying how to start afresh.
 A stop once it is up (local.json written) exits 0: it is the documented way to end it. One that
 cuts the start-up short exits 128 + the signal's number (130, 143): it never came up.
 """
@@ -27,6 +31,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import signal
 import sys
 import threading
@@ -46,6 +51,7 @@ from .accounts import (
     bootstrap_account,
 )
 from . import request_per_thread, stage_path
+from . import state as kept
 from .clock import ClockError, ClockFile, LocalClock
 from .clock import iso as clock_iso
 from .emulator import Emulator
@@ -152,6 +158,19 @@ def main() -> int:
     target = state_dir / "local.json"
     # The local nodes' working directories and each file system's /shared live there too.
     os.environ.setdefault("CORRAL_LOCAL_STATE", str(state_dir))
+    save_seconds = float(os.environ.get("CORRAL_SAVE_SECONDS", "10"))
+    if os.environ.get("CORRAL_FRESH") == "1":
+        # What the old state's instances left: their nodes' folders and file systems too.
+        for name in ("state", "nodes", "efs"):
+            shutil.rmtree(state_dir / name, ignore_errors=True)
+    restored = None
+    if kept.exists(state_dir):
+        try:
+            restored = kept.read(state_dir)
+        except kept.StateError as e:
+            print(f"local.run: {e}", file=sys.stderr)
+            return 2
+        os.environ.setdefault("CORRAL_JWT_SECRET", restored[1]["jwt_secret"])
     # The platform's clock: the wall clock plus the offset `python -m local.clock` moves.
     try:
         ClockFile(state_dir).read()
@@ -173,6 +192,8 @@ def main() -> int:
     try:
         with _signals_blocked():
             endpoint = emulator.start()
+            if restored is not None:
+                kept.restore(restored[0])
         platform_creds = bootstrap_account(PLATFORM_ACCOUNT_ID, "corral-platform")
         customer_creds = bootstrap_account(DEMO_CUSTOMER_ACCOUNT_ID, "admin")
         # A second customer account, not linked to anything: a new customer signs up with it
@@ -208,9 +229,10 @@ def main() -> int:
         config.reset()
 
         stack.provision()
-        seed.publish_images(platform_creds)
-        demo = seed.seed_demo(customer_creds)
-        persons = people.seed_people(demo.organization.uuid)   # who signs in to the pages
+        if restored is None:
+            seed.publish_images(platform_creds)
+            demo = seed.seed_demo(customer_creds)
+            persons = people.seed_people(demo.organization.uuid)   # who signs in to the pages
 
         pump = Pump()
         threads = [threading.Thread(target=server.server.serve_forever, name="http",
@@ -222,22 +244,26 @@ def main() -> int:
             for t in threads:
                 t.start()
 
-        info = {
-            "api_url": url, "auth_url": url, "signup_url": f"{url}{signup_path}",
-            "org_client_id": demo.org_client_id, "org_secret_key": demo.org_secret,
-            "client_id": demo.ws_client_id, "secret_key": demo.ws_secret,
-            "workspace_uuid": demo.workspace.uuid, "organization_uuid": demo.organization.uuid,
-            "external_id": demo.organization.external_id,
-            "role_arn": demo.organization.role_arn,
-            "customer_account_id": demo.customer_account_id, "aws_endpoint_url": endpoint,
-            # The demo customer account's (fake, emulator-only) keys: to look into that account.
-            "customer_aws_access_key_id": customer_creds["aws_access_key_id"],
-            "customer_aws_secret_access_key": customer_creds["aws_secret_access_key"],
-            "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
-            "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
-            "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
-            **persons,   # demo_user (of the demo organization), other_user (of another)
-        }
+        if restored is not None:     # the same keys and people, the new ports
+            info = {**restored[1]["info"], "api_url": url, "auth_url": url,
+                    "signup_url": f"{url}{signup_path}", "aws_endpoint_url": endpoint}
+        else:
+            info = {
+                "api_url": url, "auth_url": url, "signup_url": f"{url}{signup_path}",
+                "org_client_id": demo.org_client_id, "org_secret_key": demo.org_secret,
+                "client_id": demo.ws_client_id, "secret_key": demo.ws_secret,
+                "workspace_uuid": demo.workspace.uuid, "organization_uuid": demo.organization.uuid,
+                "external_id": demo.organization.external_id,
+                "role_arn": demo.organization.role_arn,
+                "customer_account_id": demo.customer_account_id, "aws_endpoint_url": endpoint,
+                # The demo customer account's (fake, emulator-only) keys: to look into that account.
+                "customer_aws_access_key_id": customer_creds["aws_access_key_id"],
+                "customer_aws_secret_access_key": customer_creds["aws_secret_access_key"],
+                "new_customer_account_id": NEW_CUSTOMER_ACCOUNT_ID,
+                "new_customer_aws_access_key_id": new_customer_creds["aws_access_key_id"],
+                "new_customer_aws_secret_access_key": new_customer_creds["aws_secret_access_key"],
+                **persons,   # demo_user (of the demo organization), other_user (of another)
+            }
         # From here a signal is only recorded (the loop below sees it): local.json is written
         # whole, and then removed on the way out.
         signals.interrupting = False
@@ -249,6 +275,9 @@ def main() -> int:
         os.chmod(tmp, 0o600)
         tmp.replace(target)
         up = True
+        settings = {"jwt_secret": os.environ["CORRAL_JWT_SECRET"], "info": info}
+        where = kept.save(state_dir, settings)
+        last_save = time.monotonic()
         print(f"\nCorral is running on {url} (AWS emulator at {endpoint}, "
               f"tick every {tick_seconds:g}s)")
         print(f"Platform clock: {clock_iso(platform_clock())} ({platform_clock.offset():g} s "
@@ -259,10 +288,19 @@ def main() -> int:
         print(f"Sign up as a new AWS Marketplace customer (account {NEW_CUSTOMER_ACCOUNT_ID}): "
               f"open {url}{signup_path}\n  its access keys for 'Create role for me' are "
               f"new_customer_aws_* in {target}")
+        print(f"State {'restored from' if restored is not None else 'kept in'} {where} "
+              f"(saved every {save_seconds:g}s and on stop); to start afresh: "
+              f"`CORRAL_FRESH=1 make run` (or delete {where})")
         print("Press Ctrl-C to stop.", flush=True)
 
         while signals.received is None:    # never an untimed wait: see the module's docstring
             time.sleep(WAIT_SLICE_SECONDS)
+            if time.monotonic() - last_save >= save_seconds:
+                last_save = time.monotonic()
+                try:
+                    kept.save(state_dir, settings)
+                except Exception:     # kept going: the next save may succeed
+                    log.exception("the local state could not be saved")
     except StopRequested:
         pass
     except BaseException:
@@ -271,7 +309,16 @@ def main() -> int:
         raise
     signals.interrupting = False
     print("\nStopping...", flush=True)
-    _shutdown(emulator, server, threads, stop)
+
+    def save() -> None:
+        """The HTTP server and the pump have stopped: nothing changes the platform now. Before
+        the emulator ends the nodes' processes: a command still running is kept as lost."""
+        try:
+            print(f"State saved in {kept.save(state_dir, settings)}", flush=True)
+        except Exception:
+            log.exception("the local state could not be saved on stop")
+
+    _shutdown(emulator, server, threads, stop, save if up else None)
     if up:
         target.unlink(missing_ok=True)
     print("Stopped.", flush=True)
@@ -279,8 +326,9 @@ def main() -> int:
 
 
 def _shutdown(emulator: Emulator, server, threads: list[threading.Thread],
-              stop: threading.Event) -> None:
-    """Each step bounded; the threads left are daemons, gone with the process."""
+              stop: threading.Event, before_emulator: Callable[[], None] | None = None) -> None:
+    """Each step bounded; the threads left are daemons, gone with the process.
+    `before_emulator` runs once nothing but the nodes' processes can change the backends."""
     stop.set()                                    # the pump ends after its current round
     started = [t for t in threads if t.ident is not None]
     if server is not None:
@@ -293,6 +341,8 @@ def _shutdown(emulator: Emulator, server, threads: list[threading.Thread],
             if t.is_alive():
                 log.warning("the pump did not stop within %gs; exiting anyway",
                             PUMP_STOP_SECONDS)
+    if before_emulator is not None:
+        before_emulator()
     _bounded("the AWS emulator", emulator.stop, EMULATOR_STOP_SECONDS)
 
 

@@ -43,10 +43,10 @@ Route = Callable[[], "tuple[str, int] | Refusal"]
 class Edge:
     """One distribution's listening port and the connections it carries."""
 
-    def __init__(self, key: str, route: Route) -> None:
+    def __init__(self, key: str, route: Route, port: int = 0) -> None:
         self.key = key
         self.route = route
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server(("127.0.0.1", port))
         self.port = self._listener.getsockname()[1]
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._accept, name=f"edge {key}", daemon=True)
@@ -143,11 +143,12 @@ _edges: dict[str, Edge] = {}
 _lock = threading.Lock()
 
 
-def open_edge(key: str, route: Route) -> Edge:
+def open_edge(key: str, route: Route, port: int = 0) -> Edge:
+    """`port`: the one it had before a restart (local/state.py); 0, any free one."""
     with _lock:
         if key in _edges:
             return _edges[key]
-        edge = _edges[key] = Edge(key, route)
+        edge = _edges[key] = Edge(key, route, port)
         return edge
 
 

@@ -29,6 +29,11 @@ def _serialised(original: Callable[..., Any]) -> Callable[..., Any]:
     return handle
 
 
+def lock() -> threading.RLock:
+    """Held, no DynamoDB request is half applied (local/state.py writes the tables then)."""
+    return _lock
+
+
 def install() -> None:
     from moto.dynamodb.responses import DynamoHandler
     for action in _ACTIONS:

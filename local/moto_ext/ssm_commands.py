@@ -574,3 +574,42 @@ def install() -> None:
                        ("get_command_invocation", get_command_invocation),
                        ("cancel_command", cancel_command)):
         add_method(SimpleSystemManagerResponse, name, func)
+
+
+# ---- after a restart of `make run` (local/state.py) -------------------------------------------
+# The platform's processes did not survive it, and neither did what the nodes left running: a
+# notebook node's Jupyter Server. Its node is still "running", its entry point still routes to
+# its port: start it again there, with the script that started it (idempotent: it starts a
+# server only when none runs), as a node's init would after a reboot.
+
+_LISTENING = re.compile(r"jupyter listening on port (\d{1,5})")
+_STARTS_SERVER = re.compile(r"\bjupyter server\b")
+
+
+def restart_servers() -> list[str]:
+    """Start again each Jupyter Server a node's command had started, on the port it had.
+    Returns the ids of the instances it was started on."""
+    started = []
+    for account_id, by_region in dict(ssm_backends).items():
+        for region, backend in dict(by_region).items():
+            running = {i.id: i for i in ec2_backends[account_id][region].all_instances()
+                       if i.state == "running"} if region in ec2_backends[account_id] else {}
+            for command in list(_commands(backend).values()):
+                for instance_id, inv in command.invocations.items():
+                    instance = running.get(instance_id)
+                    port = _LISTENING.search(inv.stdout())
+                    if instance is None or port is None or inv.node_root is None:
+                        continue
+                    script_file = inv.node_root / "commands" / command.command_id / "script.sh"
+                    try:
+                        script = script_file.read_text()
+                    except OSError:
+                        continue
+                    if not _STARTS_SERVER.search(script) or instance_id in started:
+                        continue
+                    node = _node(instance, account_id, region)
+                    script = _SERVER_PORT.sub(rf"\g<1>={port.group(1)}", script)
+                    _start(node, f"{command.command_id}-restart", script, inv.timeout,
+                           account=account_id)
+                    started.append(instance_id)
+    return started

@@ -4,6 +4,7 @@ own folder, /shared the folder of the EFS file system the node mounted."""
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -177,3 +178,32 @@ def test_bad_requests(customer_aws, own_ami, ssm_profile):
     with pytest.raises(ClientError) as err:
         _get(ssm, command, "i-0123456789abcdef0")
     assert err.value.response["Error"]["Code"] == "InvocationDoesNotExist"
+
+
+def test_after_a_restart_a_jupyter_server_starts_again_on_its_port(customer_aws, own_ami,
+                                                                  ssm_profile, state):
+    """local/state.py restores the backends; what a node left running is gone: a command that
+    started a Jupyter Server is run again, with the port it printed (the emulator's rewrite
+    gave it port 0 the first time). Other commands, and stopped nodes, are left alone."""
+    ssm, ec2 = customer_aws("ssm"), customer_aws("ec2")
+    kept, stopped = _nodes(customer_aws, own_ami, ssm_profile, count=2)
+    server = _send(ssm, [kept, stopped], "# stands for: nohup jupyter server ... &",
+                   'echo "$(date +%s%N) --ServerApp.port=8888" >> started',
+                   "echo jupyter listening on port 41234")
+    other = _send(ssm, [kept], "echo other >> others")
+    for cid in (server, other):
+        assert _get(ssm, cid, kept)["Status"] == "Success"
+    assert _get(ssm, server, stopped)["Status"] == "Success"
+    ec2.stop_instances(InstanceIds=[stopped])
+    work = state / "nodes" / kept / "work"
+    assert work.joinpath("started").read_text().split()[1] == "--ServerApp.port=0"
+
+    assert ssm_commands.restart_servers() == [kept]
+    deadline = time.monotonic() + 20
+    while len(work.joinpath("started").read_text().split("\n")) < 3:
+        assert time.monotonic() < deadline, "the server's command did not run again"
+        time.sleep(0.05)
+    assert work.joinpath("started").read_text().split()[3] == "--ServerApp.port=41234"
+    assert work.joinpath("others").read_text() == "other\n"
+    assert len((state / "nodes" / stopped / "work" / "started").read_text().splitlines()) == 1
+    assert kept in ssm_commands._process_groups   # ended with the node or the emulator

@@ -20,7 +20,8 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-_context: ContextVar[dict] = ContextVar("corral_log_context", default={})
+_OUTSIDE: dict = {}     # no entry point has opened a context: nothing to bind to
+_context: ContextVar[dict] = ContextVar("corral_log_context", default=_OUTSIDE)
 # logging's own attributes of a record: everything else on it was put there by `extra`
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message",
                                                                                 "asctime"}
@@ -41,7 +42,11 @@ def context(**fields: Any) -> Iterator[None]:
 
 
 def bind(**fields: Any) -> None:
-    """Add fields to the current context (learned midway: the caller's organization)."""
+    """Add fields to the context an entry point opened (learned midway: the caller's
+    organization), which ends with it. Outside any (a function called on its own) it does
+    nothing: a field set for good would label every later record of the process."""
+    if _context.get() is _OUTSIDE:
+        return
     _context.set({**_context.get(), **{k: v for k, v in fields.items() if v is not None}})
 
 

@@ -187,7 +187,7 @@ def test_throttling_is_retried_and_shown_while_pending(platform):
 
 def test_a_relink_to_another_account_shares_with_the_new_one(platform):
     org = link(organizations.create_organization("acme"), platform.demo.customer_account_id,
-               platform.customer_creds, role_name="AcmeCorral")
+               platform.customer_creds, role_name="BodoPlatformUserAcme")
     platform.settle()
     assert image_shares.ready(org.uuid)
     first_tasks = {r: s["taskUUID"] for r, s in image_shares.status(org.uuid).items()}

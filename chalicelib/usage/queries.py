@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from ..engine import registry
 from ..store import aggregates, service_index
-from . import ledger, minutes, rates
+from . import ledger, minutes, sweep
 
 GROUPS = ("cluster", "instanceType", "day")
 
@@ -33,20 +33,9 @@ def lines(organization_uuid: str, start: float, end: float, now: float,
     until = min(end, now)
     for e in entries:
         row = rows.get((e.kind, e.scope, e.uuid))
-        if row is None:
-            continue
-        state = registry.get(e.kind).load(row.state)
-        if not state.service:
-            continue
-        since = e.through if e.through is not None else minutes.hour_of(state.service[0].start)
-        since = max(since, minutes.hour_of(start))
-        for (hour, instance_type), count in minutes.by_hour(state.service, since, until).items():
-            if not start <= hour < end:
-                continue
-            rate = rates.of(instance_type)
-            out.append(ledger.Line(state.organization_uuid, state.workspace_uuid, hour, e.kind,
-                                   e.uuid, state.spec.name, instance_type, count,
-                                   rate.dimension, rate.dollars(count)))
+        if row is not None:   # the hours not in the ledger yet, by the sweep's own rule
+            out.extend(sweep.lines_of(e, registry.get(e.kind).load(row.state), until,
+                                      minutes.hour_of(start)))
     if workspace_uuid:
         out = [line for line in out if line.workspace_uuid == workspace_uuid]
     return out

@@ -82,16 +82,19 @@ def run(now: float) -> Swept | None:
     return Swept(closed, len(entries), written, removed)
 
 
-def lines_of(entry: service_index.Entry, state: Any, closed: float) -> list[ledger.Line]:
-    """The ledger rows of the hours between the entry's mark and `closed`."""
+def lines_of(entry: service_index.Entry, state: Any, until: float,
+             not_before: float = 0.0) -> list[ledger.Line]:
+    """The ledger rows of the hours from the entry's mark (or `not_before`, if later) up to
+    `until`: final for hours that ended by then, counted up to `until` for one under way."""
     service = state.service
     if not service:
         return []
     since = entry.through if entry.through is not None else minutes.hour_of(service[0].start)
-    if since >= closed:
+    since = max(since, not_before)
+    if since >= until:
         return []
     out = []
-    for (hour, instance_type), count in sorted(minutes.by_hour(service, since, closed).items()):
+    for (hour, instance_type), count in sorted(minutes.by_hour(service, since, until).items()):
         rate = rates.of(instance_type)
         out.append(ledger.Line(
             organization_uuid=state.organization_uuid, workspace_uuid=state.workspace_uuid,
